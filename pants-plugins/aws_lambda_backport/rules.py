@@ -1,0 +1,279 @@
+"""Packages `python_aws_lambda_function` and `python_aws_lambda_layer` targets as Lambda zips.
+
+This follows Pants 2.18's `BuildPythonFaaSRequest` flow on 2.17's building blocks: build a
+packed PEX of the target's closure, then let `pex3 venv create --layout flat-zipped` lay it out
+as a zip. Two things 2.17 cannot do are added: a `--prefix` (layers live under `python/`) and
+complete platforms picked from `runtime` + `architecture`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional, Tuple
+
+from pants.backend.awslambda.python.target_types import (
+    PythonAwsLambdaHandlerField,
+    PythonAwsLambdaIncludeRequirements,
+    PythonAwsLambdaRuntime,
+)
+from pants.backend.python.target_types import PexLayout
+from pants.backend.python.util_rules.faas import (
+    PythonFaaSCompletePlatforms,
+    ResolvedPythonFaaSHandler,
+    ResolvePythonFaaSHandlerRequest,
+)
+from pants.backend.python.util_rules.faas import rules as faas_rules
+from pants.backend.python.util_rules.pex import CompletePlatforms, Pex, PexPlatforms
+from pants.backend.python.util_rules.pex_cli import PexCliProcess
+from pants.backend.python.util_rules.pex_from_targets import PexFromTargetsRequest
+from pants.core.goals.package import (
+    BuiltPackage,
+    BuiltPackageArtifact,
+    OutputPathField,
+    PackageFieldSet,
+)
+from pants.core.util_rules.environments import EnvironmentField
+from pants.engine.addresses import Address
+from pants.engine.fs import CreateDigest, Digest, FileContent, MergeDigests
+from pants.engine.process import ProcessResult
+from pants.engine.rules import Get, MultiGet, collect_rules, rule
+from pants.engine.target import InvalidFieldException
+from pants.engine.unions import UnionRule
+from pants.util.logging import LogLevel
+
+from aws_lambda_backport.target_types import (
+    PythonAwsLambdaArchitecture,
+    PythonAwsLambdaIncludeSources,
+    PythonAwsLambdaLayerDependenciesField,
+    PythonAWSLambdaFunction,
+    PythonAWSLambdaLayer,
+)
+
+logger = logging.getLogger(__name__)
+
+COMPLETE_PLATFORMS_DIR = Path(__file__).parent / "complete_platforms"
+# Lambda's handler setting for every function this plugin builds (upstream's choice too).
+REEXPORTED_HANDLER_MODULE = "lambda_function"
+REEXPORTED_HANDLER_FUNC = "handler"
+LAYER_PREFIX = "python"
+
+
+@dataclass(frozen=True)
+class PythonAwsLambdaFunctionFieldSet(PackageFieldSet):
+    required_fields = (PythonAwsLambdaHandlerField, PythonAwsLambdaArchitecture)
+
+    handler: PythonAwsLambdaHandlerField
+    include_requirements: PythonAwsLambdaIncludeRequirements
+    runtime: PythonAwsLambdaRuntime
+    architecture: PythonAwsLambdaArchitecture
+    complete_platforms: PythonFaaSCompletePlatforms
+    output_path: OutputPathField
+    environment: EnvironmentField
+
+
+@dataclass(frozen=True)
+class PythonAwsLambdaLayerFieldSet(PackageFieldSet):
+    required_fields = (PythonAwsLambdaLayerDependenciesField,)
+
+    dependencies: PythonAwsLambdaLayerDependenciesField
+    include_requirements: PythonAwsLambdaIncludeRequirements
+    include_sources: PythonAwsLambdaIncludeSources
+    runtime: PythonAwsLambdaRuntime
+    architecture: PythonAwsLambdaArchitecture
+    complete_platforms: PythonFaaSCompletePlatforms
+    output_path: OutputPathField
+    environment: EnvironmentField
+
+
+@dataclass(frozen=True)
+class LambdaPlatformsRequest:
+    address: Address
+    runtime: PythonAwsLambdaRuntime
+    architecture: PythonAwsLambdaArchitecture
+    complete_platforms: PythonFaaSCompletePlatforms
+
+
+@dataclass(frozen=True)
+class LambdaPlatforms:
+    platforms: PexPlatforms
+    complete_platforms: CompletePlatforms
+
+
+def bundled_complete_platform(runtime: str, architecture: str) -> Optional[Path]:
+    path = COMPLETE_PLATFORMS_DIR / f"{runtime}-{architecture}.json"
+    return path if path.is_file() else None
+
+
+@rule
+async def lambda_platforms(request: LambdaPlatformsRequest) -> LambdaPlatforms:
+    """Explicit `complete_platforms` win; else the bundled file for `runtime` + `architecture`."""
+    if request.complete_platforms.value:
+        explicit = await Get(
+            CompletePlatforms, PythonFaaSCompletePlatforms, request.complete_platforms
+        )
+        return LambdaPlatforms(PexPlatforms(), explicit)
+
+    runtime = request.runtime.value
+    architecture = request.architecture.value
+    if runtime is None:
+        raise InvalidFieldException(
+            f"{request.address} must set `runtime` (e.g. `python3.13`) or `complete_platforms`."
+        )
+    bundled = bundled_complete_platform(runtime, architecture)
+    if bundled is None:
+        if architecture != "x86_64":
+            raise InvalidFieldException(
+                f"{request.address}: no bundled complete platform for {runtime} on "
+                f"{architecture}; set `complete_platforms` (see "
+                f"pants-plugins/aws_lambda_backport/generate_complete_platforms.py)."
+            )
+        # 2.17's fallback: an abbreviated platform, less accurate but still usable.
+        return LambdaPlatforms(PexPlatforms([request.runtime.to_platform_string() or ""]), CompletePlatforms())
+
+    file_name = f"__lambda_complete_platforms/{bundled.name}"
+    digest = await Get(Digest, CreateDigest([FileContent(file_name, bundled.read_bytes())]))
+    return LambdaPlatforms(PexPlatforms(), CompletePlatforms([file_name], digest=digest))
+
+
+@dataclass(frozen=True)
+class BuildLambdaArtifactRequest:
+    address: Address
+    target_name: str
+    platforms_request: LambdaPlatformsRequest
+    output_path: OutputPathField
+    include_requirements: bool
+    include_sources: bool
+    handler: Optional[PythonAwsLambdaHandlerField]
+    prefix_in_artifact: Optional[str]
+
+
+@rule
+async def build_lambda_artifact(request: BuildLambdaArtifactRequest) -> BuiltPackage:
+    platforms = await Get(LambdaPlatforms, LambdaPlatformsRequest, request.platforms_request)
+
+    additional_sources: Optional[Digest] = None
+    log_lines: Tuple[str, ...] = ()
+    if request.handler is not None:
+        handler = await Get(
+            ResolvedPythonFaaSHandler, ResolvePythonFaaSHandlerRequest(request.handler)
+        )
+        # A fixed entry point, so infrastructure says `lambda_function.handler` for every function.
+        content = f"from {handler.module} import {handler.func} as {REEXPORTED_HANDLER_FUNC}\n"
+        additional_sources = await Get(
+            Digest,
+            CreateDigest([FileContent(f"{REEXPORTED_HANDLER_MODULE}.py", content.encode())]),
+        )
+        log_lines = (f"    Handler: {REEXPORTED_HANDLER_MODULE}.{REEXPORTED_HANDLER_FUNC}",)
+
+    pex_args = (
+        # Let pex pick a local interpreter matching the platform (faster, same result).
+        "--resolve-local-platforms",
+    )
+    repository = await Get(
+        Pex,
+        PexFromTargetsRequest(
+            addresses=[request.address],
+            internal_only=False,
+            include_requirements=request.include_requirements,
+            include_source_files=request.include_sources,
+            output_filename="faas_repository.pex",
+            platforms=platforms.platforms,
+            complete_platforms=platforms.complete_platforms,
+            layout=PexLayout.PACKED,
+            additional_args=pex_args,
+            additional_lockfile_args=pex_args,
+            additional_sources=additional_sources,
+            warn_for_transitive_files_targets=True,
+        ),
+    )
+
+    output_filename = request.output_path.value_or_default(file_ending="zip")
+    # `--layout flat-zipped` zips `--dest-dir` to `<dest-dir>.zip`, with fixed timestamps.
+    dest_dir = str(Path(output_filename).with_suffix(""))
+    prefix_args = ("--prefix", request.prefix_in_artifact) if request.prefix_in_artifact else ()
+    input_digest = await Get(
+        Digest, MergeDigests([repository.digest, platforms.complete_platforms.digest])
+    )
+    result = await Get(
+        ProcessResult,
+        PexCliProcess(
+            subcommand=("venv", "create"),
+            extra_args=(
+                f"--dest-dir={dest_dir}",
+                f"--pex-repository={repository.name}",
+                "--layout=flat-zipped",
+                *prefix_args,
+                *platforms.platforms.generate_pex_arg_list(),
+                *platforms.complete_platforms.generate_pex_arg_list(),
+            ),
+            additional_input_digest=input_digest,
+            output_files=(output_filename,),
+            description=f"Build {request.target_name} artifact for {request.address}",
+        ),
+    )
+    details = tuple(
+        f"    Complete platform: {Path(path).name}" for path in platforms.complete_platforms
+    )
+    return BuiltPackage(
+        digest=result.output_digest,
+        artifacts=(BuiltPackageArtifact(output_filename, extra_log_lines=details + log_lines),),
+    )
+
+
+def _platforms_request(
+    field_set: PythonAwsLambdaFunctionFieldSet | PythonAwsLambdaLayerFieldSet,
+) -> LambdaPlatformsRequest:
+    return LambdaPlatformsRequest(
+        address=field_set.address,
+        runtime=field_set.runtime,
+        architecture=field_set.architecture,
+        complete_platforms=field_set.complete_platforms,
+    )
+
+
+@rule(desc="Create Python AWS Lambda Function", level=LogLevel.DEBUG)
+async def package_python_aws_lambda_function(
+    field_set: PythonAwsLambdaFunctionFieldSet,
+) -> BuiltPackage:
+    return await Get(
+        BuiltPackage,
+        BuildLambdaArtifactRequest(
+            address=field_set.address,
+            target_name=PythonAWSLambdaFunction.alias,
+            platforms_request=_platforms_request(field_set),
+            output_path=field_set.output_path,
+            include_requirements=field_set.include_requirements.value,
+            include_sources=True,
+            handler=field_set.handler,
+            prefix_in_artifact=None,
+        ),
+    )
+
+
+@rule(desc="Create Python AWS Lambda Layer", level=LogLevel.DEBUG)
+async def package_python_aws_lambda_layer(field_set: PythonAwsLambdaLayerFieldSet) -> BuiltPackage:
+    return await Get(
+        BuiltPackage,
+        BuildLambdaArtifactRequest(
+            address=field_set.address,
+            target_name=PythonAWSLambdaLayer.alias,
+            platforms_request=_platforms_request(field_set),
+            output_path=field_set.output_path,
+            include_requirements=field_set.include_requirements.value,
+            include_sources=field_set.include_sources.value,
+            handler=None,
+            # Lambda adds /opt/python to sys.path; a layer zip unpacks into /opt.
+            prefix_in_artifact=LAYER_PREFIX,
+        ),
+    )
+
+
+def rules():
+    return (
+        *collect_rules(),
+        *faas_rules(),
+        UnionRule(PackageFieldSet, PythonAwsLambdaFunctionFieldSet),
+        UnionRule(PackageFieldSet, PythonAwsLambdaLayerFieldSet),
+    )

@@ -1,0 +1,94 @@
+"""The `python_aws_lambda_function` and `python_aws_lambda_layer` targets of Pants 2.18+."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from pants.backend.awslambda.python.target_types import (
+    PythonAwsLambdaHandlerField,
+    PythonAwsLambdaIncludeRequirements,
+    PythonAwsLambdaRuntime,
+)
+from pants.backend.python.target_types import PythonResolveField
+from pants.backend.python.util_rules.faas import (
+    PythonFaaSCompletePlatforms,
+    PythonFaaSDependencies,
+)
+from pants.core.goals.package import OutputPathField
+from pants.core.util_rules.environments import EnvironmentField
+from pants.engine.target import COMMON_TARGET_FIELDS, BoolField, StringField, Target
+from pants.util.strutil import help_text
+
+
+class LambdaArchitecture(Enum):
+    X86_64 = "x86_64"
+    ARM64 = "arm64"
+
+
+class PythonAwsLambdaArchitecture(StringField):
+    alias = "architecture"
+    valid_choices = LambdaArchitecture
+    expected_type = str
+    default = LambdaArchitecture.X86_64.value
+    help = help_text(
+        """
+        The instruction set architecture the Lambda runs on (`x86_64` or `arm64`). With `runtime`
+        and no `complete_platforms`, it selects the bundled complete platform for that pair, so
+        native wheels are chosen for the right machine.
+        """
+    )
+
+
+class PythonAwsLambdaLayerDependenciesField(PythonFaaSDependencies):
+    required = True
+
+
+class PythonAwsLambdaIncludeSources(BoolField):
+    alias = "include_sources"
+    default = True
+    help = help_text(
+        """
+        Whether to include first-party sources in the layer. Set to `False` for a layer of
+        third-party requirements only.
+        """
+    )
+
+
+_FAAS_FIELDS = (
+    *COMMON_TARGET_FIELDS,
+    OutputPathField,
+    PythonAwsLambdaIncludeRequirements,
+    PythonAwsLambdaRuntime,
+    PythonAwsLambdaArchitecture,
+    PythonFaaSCompletePlatforms,
+    PythonResolveField,
+    EnvironmentField,
+)
+
+
+class PythonAWSLambdaFunction(Target):
+    alias = "python_aws_lambda_function"
+    core_fields = (*_FAAS_FIELDS, PythonFaaSDependencies, PythonAwsLambdaHandlerField)
+    help = help_text(
+        """
+        A Python function packaged as a zip for AWS Lambda: the handler's sources and (unless
+        `include_requirements=False`) its third-party requirements, at the zip's top level, plus
+        `lambda_function.py` re-exporting the handler so Lambda's handler setting is always
+        `lambda_function.handler`.
+        """
+    )
+
+
+class PythonAWSLambdaLayer(Target):
+    alias = "python_aws_lambda_layer"
+    core_fields = (
+        *_FAAS_FIELDS,
+        PythonAwsLambdaIncludeSources,
+        PythonAwsLambdaLayerDependenciesField,
+    )
+    help = help_text(
+        """
+        A Python layer packaged as a zip for AWS Lambda: everything the `dependencies` need,
+        under `python/` so that Lambda puts it on `sys.path` at `/opt/python`.
+        """
+    )

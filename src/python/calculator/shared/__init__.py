@@ -1,0 +1,1 @@
+"""Code shared by the calculator's functions; shipped to Lambda in the shared layer."""
