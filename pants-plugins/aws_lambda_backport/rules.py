@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Tuple
+from typing import Iterable, Optional, Tuple, Union
 
 from pants.backend.awslambda.python.target_types import (
     PythonAwsLambdaHandlerField,
@@ -121,7 +121,7 @@ async def lambda_platforms(request: LambdaPlatformsRequest) -> LambdaPlatforms:
         raise InvalidFieldException(
             f"{request.address} must set `runtime` (e.g. `python3.13`) or `complete_platforms`."
         )
-    bundled = bundled_complete_platform(runtime, architecture)
+    bundled = bundled_complete_platform(runtime, architecture or "x86_64")
     if bundled is None:
         if architecture != "x86_64":
             raise InvalidFieldException(
@@ -130,7 +130,8 @@ async def lambda_platforms(request: LambdaPlatformsRequest) -> LambdaPlatforms:
                 f"pants-plugins/aws_lambda_backport/generate_complete_platforms.py)."
             )
         # 2.17's fallback: an abbreviated platform, less accurate but still usable.
-        return LambdaPlatforms(PexPlatforms([request.runtime.to_platform_string() or ""]), CompletePlatforms())
+        abbreviated = request.runtime.to_platform_string() or ""
+        return LambdaPlatforms(PexPlatforms([abbreviated]), CompletePlatforms())
 
     file_name = f"__lambda_complete_platforms/{bundled.name}"
     digest = await Get(Digest, CreateDigest([FileContent(file_name, bundled.read_bytes())]))
@@ -223,7 +224,7 @@ async def build_lambda_artifact(request: BuildLambdaArtifactRequest) -> BuiltPac
 
 
 def _platforms_request(
-    field_set: PythonAwsLambdaFunctionFieldSet | PythonAwsLambdaLayerFieldSet,
+    field_set: Union[PythonAwsLambdaFunctionFieldSet, PythonAwsLambdaLayerFieldSet],
 ) -> LambdaPlatformsRequest:
     return LambdaPlatformsRequest(
         address=field_set.address,
@@ -270,7 +271,7 @@ async def package_python_aws_lambda_layer(field_set: PythonAwsLambdaLayerFieldSe
     )
 
 
-def rules():
+def rules() -> Iterable[object]:
     return (
         *collect_rules(),
         *faas_rules(),

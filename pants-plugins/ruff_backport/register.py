@@ -1,5 +1,0 @@
-"""Placeholder."""
-def rules():
-    return []
-def target_types():
-    return []
