@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import List
 
 import toml  # pants: no-infer-dep (Pants' own dependency, inside pants_requirements)
 
@@ -17,7 +16,7 @@ PANTS_TOML = "pants.toml"
 ENV_INHERIT = {"PATH", "PYENV_ROOT", "HOME"}
 
 
-def pants_toml_args() -> List[str]:
+def pants_toml_args() -> list[str]:
     """The real pants.toml's settings for fetching pex, pip and interpreters, as flags.
 
     Pants 2.17 would download pex from GitHub, which this project cannot reach: ./pants builds
@@ -39,7 +38,6 @@ def pants_toml_args() -> List[str]:
         "--python-interpreter-versions-universe="
         + json.dumps(python["interpreter_versions_universe"]),
         f"--python-pip-version={python['pip_version']}",
-        "--python-bootstrap-search-path="
-        + json.dumps(config["python-bootstrap"]["search_path"]),
+        "--python-bootstrap-search-path=" + json.dumps(config["python-bootstrap"]["search_path"]),
         "--python-interpreter-constraints=['CPython==3.13.*']",
     ]

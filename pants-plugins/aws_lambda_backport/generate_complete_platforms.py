@@ -16,17 +16,18 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Dict, Iterator, List, NamedTuple, Tuple
+from typing import NamedTuple
 
 from packaging import tags
 
 
 class Runtime(NamedTuple):
     name: str
-    python_version: Tuple[int, int]
+    python_version: tuple[int, int]
     python_full_version: str
-    glibc: Tuple[int, int]
+    glibc: tuple[int, int]
 
 
 RUNTIMES = (Runtime("python3.13", (3, 13), "3.13.0", (2, 34)),)
@@ -37,7 +38,7 @@ LEGACY_MANYLINUX = {(2, 17): "manylinux2014", (2, 12): "manylinux2010", (2, 5): 
 OUTPUT_DIR = Path(__file__).parent / "complete_platforms"
 
 
-def linux_platforms(machine: str, glibc: Tuple[int, int]) -> Iterator[str]:
+def linux_platforms(machine: str, glibc: tuple[int, int]) -> Iterator[str]:
     """Platform tags in pip's order of preference, as `packaging` computes them on that host."""
     # manylinux for aarch64 starts at glibc 2.17 (manylinux2014); x86_64 goes back to 2.5.
     oldest_minor = 17 if machine == "aarch64" else 5
@@ -49,13 +50,15 @@ def linux_platforms(machine: str, glibc: Tuple[int, int]) -> Iterator[str]:
     yield f"linux_{machine}"
 
 
-def complete_platform(runtime: Runtime, machine: str) -> Dict[str, object]:
+def complete_platform(runtime: Runtime, machine: str) -> dict[str, object]:
     platforms = list(linux_platforms(machine, runtime.glibc))
     major, minor = runtime.python_version
-    compatible_tags: List[str] = [
+    compatible_tags: list[str] = [
         str(tag)
         for tag in (
-            *tags.cpython_tags(runtime.python_version, abis=[f"cp{major}{minor}"], platforms=platforms),
+            *tags.cpython_tags(
+                runtime.python_version, abis=[f"cp{major}{minor}"], platforms=platforms
+            ),
             *tags.compatible_tags(
                 runtime.python_version, interpreter=f"cp{major}{minor}", platforms=platforms
             ),

@@ -1,6 +1,6 @@
 """Backports Pants 2.18's `python_aws_lambda_function` and `python_aws_lambda_layer` to 2.17."""
 
-from typing import Iterable, List, Type
+from collections.abc import Iterable
 
 from pants.engine.target import Target
 
@@ -12,5 +12,5 @@ def rules() -> Iterable[object]:
     return lambda_rules.rules()
 
 
-def target_types() -> List[Type[Target]]:
+def target_types() -> list[type[Target]]:
     return [PythonAWSLambdaFunction, PythonAWSLambdaLayer]

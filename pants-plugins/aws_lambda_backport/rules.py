@@ -9,9 +9,10 @@ complete platforms picked from `runtime` + `architecture`.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Optional, Tuple, Union
+from typing import Optional, Union
 
 from pants.backend.awslambda.python.target_types import (
     PythonAwsLambdaHandlerField,
@@ -38,17 +39,17 @@ from pants.core.util_rules.environments import EnvironmentField
 from pants.engine.addresses import Address
 from pants.engine.fs import CreateDigest, Digest, FileContent, MergeDigests
 from pants.engine.process import ProcessResult
-from pants.engine.rules import Get, MultiGet, collect_rules, rule
+from pants.engine.rules import Get, collect_rules, rule
 from pants.engine.target import InvalidFieldException
 from pants.engine.unions import UnionRule
 from pants.util.logging import LogLevel
 
 from aws_lambda_backport.target_types import (
     PythonAwsLambdaArchitecture,
-    PythonAwsLambdaIncludeSources,
-    PythonAwsLambdaLayerDependenciesField,
     PythonAWSLambdaFunction,
+    PythonAwsLambdaIncludeSources,
     PythonAWSLambdaLayer,
+    PythonAwsLambdaLayerDependenciesField,
 )
 
 logger = logging.getLogger(__name__)
@@ -155,7 +156,7 @@ async def build_lambda_artifact(request: BuildLambdaArtifactRequest) -> BuiltPac
     platforms = await Get(LambdaPlatforms, LambdaPlatformsRequest, request.platforms_request)
 
     additional_sources: Optional[Digest] = None
-    log_lines: Tuple[str, ...] = ()
+    log_lines: tuple[str, ...] = ()
     if request.handler is not None:
         handler = await Get(
             ResolvedPythonFaaSHandler, ResolvePythonFaaSHandlerRequest(request.handler)

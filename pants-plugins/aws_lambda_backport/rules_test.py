@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import zipfile
-from typing import Dict, Type
 
 import pytest  # pants: no-infer-dep (pytest comes with pants.testutil)
 from pants.backend.python.target_types import (
@@ -85,23 +84,22 @@ def rule_runner() -> RuleRunner:
 
 
 def build(
-    rule_runner: RuleRunner, address: Address, field_set_type: Type[PackageFieldSet]
-) -> tuple[BuiltPackage, Dict[str, bytes]]:
+    rule_runner: RuleRunner, address: Address, field_set_type: type[PackageFieldSet]
+) -> tuple[BuiltPackage, dict[str, bytes]]:
     field_set = field_set_type.create(rule_runner.get_target(address))
     built = rule_runner.request(BuiltPackage, [field_set])
     (artifact,) = built.artifacts
     (zip_file,) = rule_runner.request(DigestContents, [built.digest])
     assert zip_file.path == artifact.relpath
     with zipfile.ZipFile(io.BytesIO(zip_file.content)) as archive:
-        files = {
-            name: archive.read(name) for name in archive.namelist() if not name.endswith("/")
-        }
+        files = {name: archive.read(name) for name in archive.namelist() if not name.endswith("/")}
     return built, files
 
 
 def test_function_zip_holds_its_code_and_the_reexported_handler(rule_runner: RuleRunner) -> None:
-    built, files = build(rule_runner, Address("src/app", target_name="lambda"),
-                         PythonAwsLambdaFunctionFieldSet)
+    built, files = build(
+        rule_runner, Address("src/app", target_name="lambda"), PythonAwsLambdaFunctionFieldSet
+    )
     # `!!src/lib` keeps the layer's code out, although handler.py imports it.
     assert set(files) == {"app/handler.py", "lambda_function.py"}
     assert files["lambda_function.py"] == b"from app.handler import handle as handler\n"
@@ -111,21 +109,25 @@ def test_function_zip_holds_its_code_and_the_reexported_handler(rule_runner: Rul
 
 
 def test_layer_lays_everything_out_under_python(rule_runner: RuleRunner) -> None:
-    _, files = build(rule_runner, Address("src/lib", target_name="layer"),
-                     PythonAwsLambdaLayerFieldSet)
+    _, files = build(
+        rule_runner, Address("src/lib", target_name="layer"), PythonAwsLambdaLayerFieldSet
+    )
     assert set(files) == {"python/lib/greeting.py", "python/lib/py.typed"}
 
 
 def test_zips_are_reproducible(rule_runner: RuleRunner) -> None:
-    _, first = build(rule_runner, Address("src/lib", target_name="layer"),
-                     PythonAwsLambdaLayerFieldSet)
+    _, first = build(
+        rule_runner, Address("src/lib", target_name="layer"), PythonAwsLambdaLayerFieldSet
+    )
     rule_runner.write_files({"src/lib/greeting.py": "def greet(name):\n    return name\n"})
-    _, changed = build(rule_runner, Address("src/lib", target_name="layer"),
-                       PythonAwsLambdaLayerFieldSet)
+    _, changed = build(
+        rule_runner, Address("src/lib", target_name="layer"), PythonAwsLambdaLayerFieldSet
+    )
     assert first != changed
     rule_runner.write_files(PROJECT)
-    _, again = build(rule_runner, Address("src/lib", target_name="layer"),
-                     PythonAwsLambdaLayerFieldSet)
+    _, again = build(
+        rule_runner, Address("src/lib", target_name="layer"), PythonAwsLambdaLayerFieldSet
+    )
     assert again == first
 
 
@@ -134,16 +136,24 @@ def test_architecture_selects_the_bundled_complete_platform(
     rule_runner: RuleRunner, architecture: str
 ) -> None:
     rule_runner.write_files(
-        {"src/arch/BUILD": f"python_aws_lambda_layer(name='l', runtime='python3.13', "
-         f"architecture='{architecture}', dependencies=['src/lib'])"}
+        {
+            "src/arch/BUILD": f"python_aws_lambda_layer(name='l', runtime='python3.13', "
+            f"architecture='{architecture}', dependencies=['src/lib'])"
+        }
     )
     field_set = PythonAwsLambdaLayerFieldSet.create(
         rule_runner.get_target(Address("src/arch", target_name="l"))
     )
     platforms = rule_runner.request(
         LambdaPlatforms,
-        [LambdaPlatformsRequest(field_set.address, field_set.runtime, field_set.architecture,
-                                field_set.complete_platforms)],
+        [
+            LambdaPlatformsRequest(
+                field_set.address,
+                field_set.runtime,
+                field_set.architecture,
+                field_set.complete_platforms,
+            )
+        ],
     )
     (path,) = platforms.complete_platforms
     assert path.endswith(f"python3.13-{architecture}.json")
@@ -155,8 +165,10 @@ def test_architecture_selects_the_bundled_complete_platform(
 
 def test_unknown_architecture_is_rejected(rule_runner: RuleRunner) -> None:
     rule_runner.write_files(
-        {"src/bad/BUILD": "python_aws_lambda_layer(name='l', runtime='python3.13', "
-         "architecture='sparc', dependencies=['src/lib'])"}
+        {
+            "src/bad/BUILD": "python_aws_lambda_layer(name='l', runtime='python3.13', "
+            "architecture='sparc', dependencies=['src/lib'])"
+        }
     )
     with pytest.raises(ExecutionError, match="sparc"):
         rule_runner.get_target(Address("src/bad", target_name="l"))

@@ -1,78 +1,124 @@
-"""The zips `./pants package ::` writes, run in a Lambda-faithful layout on CPython 3.13.
+"""The zips `./pants package ::` writes, run end to end in a Lambda-faithful layout.
 
-Each function zip is unpacked to the task root and the layers to /opt, and a fresh interpreter
+Each function zip is unpacked to the task root and the layers to /opt; a fresh CPython 3.13
 with Lambda's import order (task root, then /opt/python, and no site-packages of ours)
-imports `lambda_function` and calls `handler` with a real API Gateway event.
+imports `lambda_function` and calls `handler` with real API Gateway events, while boto3 in
+the requirements layer talks to moto's DynamoDB server on loopback.
 """
 
 from __future__ import annotations
 
+import json
 import platform
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from aws_testing import FAKE_CREDENTIALS, REGION, MotoServer, create_history_table, dynamodb_client
+from calculator.shared.history import TABLE_NAME_ENV
 from lambda_emulator.sandbox import InvocationError, Sandbox
 from lambda_events import EventFactory
 
 DIST = Path("src.python.calculator")
 SHARED_LAYER = DIST / "shared-layer.zip"
-# Native wheels must match the machine running the test.
+# Native wheels (pydantic-core) must match the machine running the test.
 ARCHITECTURE = "arm64" if platform.machine() in {"aarch64", "arm64"} else "x86_64"
 REQUIREMENTS_LAYER = DIST / f"requirements-layer-{ARCHITECTURE}.zip"
+FUNCTIONS = ("add", "multiply", "history")
 
 
 def function_zip(name: str) -> Path:
     return Path(f"src.python.calculator.functions.{name}") / "lambda.zip"
 
 
-def sandbox(tmp_path: Path, name: str, layers: list[Path]) -> Sandbox:
-    return Sandbox.unpack(tmp_path, function_zip(name), layers, function_name=name)
-
-
-@pytest.mark.parametrize(
-    ("name", "expected_body"),
-    [
-        ("add", '{"operation":"add","a":0.1,"b":0.2,"result":0.3}'),
-        (
-            "multiply",
-            '{"operation":"multiply","a":123456789012345678901234567890,"b":3,'
-            '"result":370370367037037036703703703670}',
-        ),
-    ],
-)
-def test_packaged_function_answers_like_lambda(
-    tmp_path: Path, api_event: EventFactory, name: str, expected_body: str
-) -> None:
-    lambda_sandbox = sandbox(tmp_path, name, [SHARED_LAYER, REQUIREMENTS_LAYER])
-    assert lambda_sandbox.invoke(api_event(name)) == {
-        "statusCode": 200,
-        "headers": {"content-type": "application/json"},
-        "body": expected_body,
+@pytest.fixture(scope="module")
+def aws_env(moto_server: MotoServer) -> dict[str, str]:
+    table = create_history_table(dynamodb_client(moto_server.endpoint))
+    return {
+        **FAKE_CREDENTIALS,
+        "AWS_ENDPOINT_URL_DYNAMODB": moto_server.endpoint,
+        TABLE_NAME_ENV: table,
+        "POWERTOOLS_SERVICE_NAME": "calculator",
     }
 
 
-def test_function_zip_holds_only_its_own_code(tmp_path: Path) -> None:
-    sandbox(tmp_path, "add", [])
-    files = sorted(
-        str(p.relative_to(tmp_path / "var" / "task"))
-        for p in (tmp_path / "var" / "task").rglob("*")
-        if p.is_file()
-    )
+@pytest.fixture(scope="module")
+def sandboxes(
+    tmp_path_factory: pytest.TempPathFactory, aws_env: dict[str, str]
+) -> Iterator[dict[str, Sandbox]]:
+    yield {
+        name: Sandbox.unpack(
+            tmp_path_factory.mktemp(name),
+            function_zip(name),
+            [SHARED_LAYER, REQUIREMENTS_LAYER],
+            function_name=name,
+            region=REGION,
+            extra_env=aws_env,
+        )
+        for name in FUNCTIONS
+    }
+
+
+def test_every_route_works_end_to_end_from_the_packaged_zips(
+    sandboxes: dict[str, Sandbox], api_event: EventFactory
+) -> None:
+    added = sandboxes["add"].invoke(api_event("add"))
+    assert added == {
+        "statusCode": 200,
+        "headers": {"Content-Type": "application/json"},
+        "body": '{"operation":"add","a":0.1,"b":0.2,"result":0.3,"id":"cZ3WvhzQoAMEJxw="}',
+        "isBase64Encoded": False,
+        "cookies": [],
+    }
+    multiplied = sandboxes["multiply"].invoke(api_event("multiply"))
+    assert json.loads(multiplied["body"])["result"] == 370370367037037036703703703670
+
+    listed = sandboxes["history"].invoke(api_event("history"))
+    assert listed["statusCode"] == 200
+    items = json.loads(listed["body"])["items"]
+    assert [(item["operation"], item["result"]) for item in items] == [
+        ("multiply", 370370367037037036703703703670),
+        ("add", 0.3),
+    ]
+
+
+def test_bad_input_is_a_4xx_from_the_packaged_zip(
+    sandboxes: dict[str, Sandbox], api_event: EventFactory
+) -> None:
+    response = sandboxes["add"].invoke(api_event("add", body='{"a": true, "b": 1}'))
+    assert response["statusCode"] == 400
+    assert json.loads(response["body"])["errors"] == [{"field": "a", "problem": "must be a number"}]
+
+
+def test_function_zip_holds_only_its_own_code(sandboxes: dict[str, Sandbox]) -> None:
+    task_root = sandboxes["add"].task_root
+    files = sorted(str(p.relative_to(task_root)) for p in task_root.rglob("*") if p.is_file())
     assert files == ["calculator/functions/add/handler.py", "lambda_function.py"]
 
 
 def test_without_the_shared_layer_the_handler_cannot_be_imported(
-    tmp_path: Path, api_event: EventFactory
+    tmp_path: Path, api_event: EventFactory, aws_env: dict[str, str]
 ) -> None:
-    lambda_sandbox = sandbox(tmp_path, "add", [REQUIREMENTS_LAYER])
+    sandbox = Sandbox.unpack(
+        tmp_path,
+        function_zip("add"),
+        [REQUIREMENTS_LAYER],
+        function_name="add",
+        extra_env=aws_env,
+    )
     with pytest.raises(InvocationError) as raised:
-        lambda_sandbox.invoke(api_event("add"))
+        sandbox.invoke(api_event("add"))
     assert raised.value.error["errorType"] == "Runtime.ImportModuleError"
     assert "calculator.shared" in raised.value.error["errorMessage"]
 
 
-def test_requirements_layer_carries_boto3_for_the_runtime(tmp_path: Path) -> None:
-    lambda_sandbox = sandbox(tmp_path, "add", [SHARED_LAYER, REQUIREMENTS_LAYER])
-    assert (lambda_sandbox.opt / "python" / "boto3" / "__init__.py").is_file()
-    assert sorted(p.name for p in lambda_sandbox.opt.iterdir()) == ["python"]
+def test_without_the_requirements_layer_powertools_is_missing(
+    tmp_path: Path, api_event: EventFactory, aws_env: dict[str, str]
+) -> None:
+    sandbox = Sandbox.unpack(
+        tmp_path, function_zip("add"), [SHARED_LAYER], function_name="add", extra_env=aws_env
+    )
+    with pytest.raises(InvocationError) as raised:
+        sandbox.invoke(api_event("add"))
+    assert "aws_lambda_powertools" in raised.value.error["errorMessage"]

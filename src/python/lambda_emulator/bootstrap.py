@@ -22,7 +22,10 @@ def lambda_sys_path(task_root: str, opt: str) -> list[str]:
     # The python3.13 runtime's order: function code, then layers, then the runtime itself.
     version = f"python{sys.version_info.major}.{sys.version_info.minor}"
     stdlib = [p for p in sys.path if p and not p.endswith("site-packages")]
-    layers = [os.path.join(opt, "python", "lib", version, "site-packages"), os.path.join(opt, "python")]
+    layers = [
+        os.path.join(opt, "python", "lib", version, "site-packages"),
+        os.path.join(opt, "python"),
+    ]
     return [task_root, *layers, *stdlib]
 
 

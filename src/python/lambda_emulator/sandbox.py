@@ -78,7 +78,8 @@ class Sandbox:
     def invoke(self, event: dict[str, Any], python: str | None = None) -> Any:
         """Runs the handler on `event` in a fresh interpreter; returns what it returned."""
         completed = subprocess.run(
-            [python or runtime_python(), "-I", "-S", str(BOOTSTRAP)],
+            # -B: /var/task is read-only in Lambda, so no bytecode is ever written next to the code.
+            [python or runtime_python(), "-I", "-S", "-B", str(BOOTSTRAP)],
             input=json.dumps(event),
             capture_output=True,
             text=True,

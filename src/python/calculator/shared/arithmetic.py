@@ -1,24 +1,28 @@
-"""Exact arithmetic: integers of any size and decimals without binary floating-point rounding."""
+"""Exact arithmetic: integers of any (bounded) size and decimals without float rounding."""
 
 from __future__ import annotations
 
 from decimal import Decimal
-from enum import Enum
+from enum import StrEnum
 
-Number = int | Decimal
+from calculator.shared.numbers import EXACT, Number
 
 
-class Operation(str, Enum):
+class Operation(StrEnum):
     ADD = "add"
     MULTIPLY = "multiply"
 
 
 def add(a: Number, b: Number) -> Number:
-    return a + b
+    if isinstance(a, int) and isinstance(b, int):
+        return a + b
+    return EXACT.add(Decimal(a), Decimal(b))
 
 
 def multiply(a: Number, b: Number) -> Number:
-    return a * b
+    if isinstance(a, int) and isinstance(b, int):
+        return a * b
+    return EXACT.multiply(Decimal(a), Decimal(b))
 
 
 def apply(operation: Operation, a: Number, b: Number) -> Number:

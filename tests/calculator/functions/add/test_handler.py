@@ -1,19 +1,126 @@
-"""The add function's handler, called as Lambda calls it."""
+"""`POST /add` through `handler(event, context)`, recording into moto's DynamoDB."""
 
 from __future__ import annotations
 
 import json
+from decimal import Decimal
+from http import HTTPStatus
+from typing import Any
 
-from calculator.functions.add.handler import handler
+import pytest
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from calculator.functions.add import handler as add
+from calculator.shared.history import HistoryStore
 from lambda_events import EventFactory
 
 
-def test_answers_the_fixture_event(api_event: EventFactory) -> None:
-    response = handler(api_event("add"), object())
+@pytest.fixture(autouse=True)
+def injected_store(store: HistoryStore, monkeypatch: pytest.MonkeyPatch) -> HistoryStore:
+    monkeypatch.setattr(add, "store", store)
+    return store
+
+
+def call(event: dict[str, Any], context: LambdaContext) -> tuple[int, Any]:
+    response = add.handler(event, context)
+    return response["statusCode"], json.loads(response["body"])
+
+
+def test_adds_decimals_exactly_and_records_the_calculation(
+    api_event: EventFactory, lambda_context: LambdaContext, injected_store: HistoryStore
+) -> None:
+    response = add.handler(api_event("add"), lambda_context)
     assert response["statusCode"] == 200
-    assert json.loads(response["body"])["operation"] == "add"
+    assert response["body"] == (
+        '{"operation":"add","a":0.1,"b":0.2,"result":0.3,"id":"cZ3WvhzQoAMEJxw="}'
+    )
+    (recorded,) = injected_store.recent(10).items
+    assert recorded.to_body() == {
+        "id": "cZ3WvhzQoAMEJxw=",
+        "operation": "add",
+        "a": Decimal("0.1"),
+        "b": Decimal("0.2"),
+        "result": Decimal("0.3"),
+        "timestamp": "2026-11-27T09:30:00.000+00:00",
+    }
 
 
-def test_rejects_a_non_numeric_operand(api_event: EventFactory) -> None:
-    response = handler(api_event("add", body='{"a": "x", "b": 1}'), object())
-    assert response["statusCode"] == 400
+@pytest.mark.parametrize(
+    ("body", "status", "errors"),
+    [
+        ("{not json", 400, [{"field": "body", "problem": "is not valid JSON"}]),
+        ("[1, 2]", 400, [{"field": "body", "problem": "must be a JSON object"}]),
+        ('{"a": 1}', 400, [{"field": "b", "problem": "is required"}]),
+        ('{"a": 1, "b": 2, "c": 3}', 400, [{"field": "c", "problem": "is not allowed"}]),
+        ('{"a": true, "b": 2}', 400, [{"field": "a", "problem": "must be a number"}]),
+        (
+            '{"a": "1", "b": null}',
+            400,
+            [
+                {"field": "a", "problem": "must be a number"},
+                {"field": "b", "problem": "must be a number"},
+            ],
+        ),
+        (
+            '{"a": NaN, "b": 1}',
+            400,
+            [{"field": "body", "problem": "NaN is not a number JSON allows"}],
+        ),
+        (
+            '{"a": Infinity, "b": 1}',
+            400,
+            [{"field": "body", "problem": "Infinity is not a number JSON allows"}],
+        ),
+        (
+            '{"a": 1e1001, "b": 1}',
+            400,
+            [{"field": "a", "problem": "must have an exponent between -1000 and 1000"}],
+        ),
+        (
+            '{"a": ' + "9" * 1001 + ', "b": 1}',
+            400,
+            [{"field": "body", "problem": "must have at most 1000 digits"}],
+        ),
+        (
+            '{"a": 1, "b": ' + "1" * 17000 + "}",
+            413,
+            [{"field": "body", "problem": "must be at most 16384 bytes"}],
+        ),
+    ],
+)
+def test_bad_bodies_are_4xx_naming_field_and_problem(
+    api_event: EventFactory,
+    lambda_context: LambdaContext,
+    injected_store: HistoryStore,
+    body: str,
+    status: int,
+    errors: list[dict[str, str]],
+) -> None:
+    assert call(api_event("add", body=body), lambda_context) == (
+        status,
+        {"message": HTTPStatus(status).phrase, "errors": errors},
+    )
+    assert injected_store.recent(10).items == []
+
+
+def test_base64_bodies_are_refused_with_415(
+    api_event: EventFactory, lambda_context: LambdaContext
+) -> None:
+    status, body = call(
+        api_event("add", body="eyJhIjoxLCJiIjoyfQ==", isBase64Encoded=True), lambda_context
+    )
+    assert status == 415
+    assert body["errors"][0]["field"] == "body"
+
+
+def test_unknown_route_is_404_and_wrong_method_405(
+    api_event: EventFactory, lambda_context: LambdaContext
+) -> None:
+    event = api_event("add", rawPath="/subtract")
+    event["requestContext"]["http"]["path"] = "/subtract"
+    assert call(event, lambda_context)[0] == 404
+    event = api_event("add")
+    event["requestContext"]["http"]["method"] = "GET"
+    response = add.handler(event, lambda_context)
+    assert response["statusCode"] == 405
+    assert response["headers"]["Allow"] == "POST"

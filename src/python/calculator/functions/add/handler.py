@@ -1,10 +1,20 @@
-"""Lambda function behind `POST /add`: adds the body's operands `a` and `b`."""
+"""Lambda function behind `POST /add`: adds `a` and `b` exactly and records it in history."""
 
-from __future__ import annotations
+from typing import Any
 
-from calculator.shared.api import Event, Response, calculate
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from calculator.shared.api import create_app, logger
 from calculator.shared.arithmetic import Operation
+from calculator.shared.history import HistoryStore
+from calculator.shared.routes import add_calculation_route
+
+app = create_app()
+store = HistoryStore.from_environment()
+add_calculation_route(app, Operation.ADD, lambda: store)
 
 
-def handler(event: Event, context: object) -> Response:
-    return calculate(Operation.ADD, event)
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,45 @@
+"""What the routes do: calculate and record, or list history. Thin handlers call these."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from calculator.shared.arithmetic import Operation, apply
+from calculator.shared.history import HistoryStore
+from calculator.shared.models import Calculation, Operands
+
+DEFAULT_HISTORY_LIMIT = 20
+MAX_HISTORY_LIMIT = 100
+
+
+def calculate_and_record(
+    store: HistoryStore, operation: Operation, operands: Operands, request_id: str, epoch_ms: int
+) -> dict[str, Any]:
+    """The result is returned only once it is in history (HistoryUnavailable otherwise)."""
+    calculation = Calculation(
+        id=request_id,
+        operation=operation,
+        a=operands.a,
+        b=operands.b,
+        result=apply(operation, operands.a, operands.b),
+        timestamp=datetime.fromtimestamp(epoch_ms / 1000, tz=UTC).isoformat(
+            timespec="milliseconds"
+        ),
+    )
+    store.record(calculation, epoch_ms)
+    return {
+        "operation": operation.value,
+        "a": calculation.a,
+        "b": calculation.b,
+        "result": calculation.result,
+        "id": calculation.id,
+    }
+
+
+def list_history(store: HistoryStore, limit: int, cursor: str | None) -> dict[str, Any]:
+    page = store.recent(limit, cursor)
+    body: dict[str, Any] = {"items": [item.to_body() for item in page.items]}
+    if page.next_cursor is not None:
+        body["next"] = page.next_cursor
+    return body

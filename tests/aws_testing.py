@@ -1,0 +1,145 @@
+"""AWS for tests, over the real wire protocol on loopback: moto in server mode, plus faults.
+
+`MotoServer` is moto's HTTP server on 127.0.0.1 (an ephemeral port); boto3 reaches it through
+endpoint configuration exactly as it would reach AWS. `FaultProxy` sits between the two and
+answers chosen DynamoDB operations with the errors AWS sends when it throttles.
+"""
+
+from __future__ import annotations
+
+import http.client
+import itertools
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING
+
+import boto3
+from moto.server import ThreadedMotoServer
+
+from calculator.shared.history import CLIENT_CONFIG, HistoryStore
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+REGION = "us-east-1"
+# moto accepts any credentials; these keep boto3 from looking for real ones.
+FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+_table_names = itertools.count()
+
+
+class MotoServer:
+    """moto's server mode on loopback, started and stopped explicitly."""
+
+    def __init__(self) -> None:
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self.endpoint = ""
+
+    def start(self) -> MotoServer:
+        self._server.start()
+        host, port = self._server.get_host_and_port()
+        self.endpoint = f"http://{host}:{port}"
+        return self
+
+    def stop(self) -> None:
+        self._server.stop()
+
+
+def dynamodb_client(endpoint: str) -> DynamoDBClient:
+    return boto3.client(
+        "dynamodb",
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        config=CLIENT_CONFIG,
+    )
+
+
+def create_history_table(client: DynamoDBClient, name: str | None = None) -> str:
+    """The history table as the service expects it (see calculator.shared.history)."""
+    name = name or f"history-{next(_table_names)}"
+    client.create_table(
+        TableName=name,
+        KeySchema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    return name
+
+
+def history_store(endpoint: str) -> HistoryStore:
+    client = dynamodb_client(endpoint)
+    return HistoryStore(client, create_history_table(client))
+
+
+THROTTLED = (
+    b'{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",'
+    b'"message":"The level of configured provisioned throughput for the table was exceeded."}'
+)
+
+
+class FaultProxy:
+    """An HTTP proxy to `upstream` that throttles the next `throttle` calls of `operation`."""
+
+    def __init__(self, upstream: str) -> None:
+        self.upstream = upstream.removeprefix("http://")
+        self.operation = "PutItem"
+        self.throttle = 0
+        self.throttled = 0
+        self.forwarded = 0
+        self._lock = threading.Lock()
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                target = self.headers.get("X-Amz-Target", "")
+                if proxy._take_fault(target):
+                    self._reply(400, THROTTLED, "application/x-amz-json-1.0")
+                    return
+                connection = http.client.HTTPConnection(proxy.upstream, timeout=10)
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+                connection.request("POST", self.path, body=body, headers=headers)
+                response = connection.getresponse()
+                with proxy._lock:
+                    proxy.forwarded += 1
+                self._reply(response.status, response.read(), response.getheader("Content-Type"))
+
+            def _reply(self, status: int, body: bytes, content_type: str | None) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", content_type or "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.endpoint = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def _take_fault(self, target: str) -> bool:
+        with self._lock:
+            if target.endswith(f".{self.operation}") and self.throttle > 0:
+                self.throttle -= 1
+                self.throttled += 1
+                return True
+            return False
+
+    @contextmanager
+    def running(self) -> Iterator[FaultProxy]:
+        self._thread.start()
+        try:
+            yield self
+        finally:
+            self._server.shutdown()
+            self._server.server_close()

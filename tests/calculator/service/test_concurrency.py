@@ -1,0 +1,55 @@
+"""Many Lambda containers writing at once: every request recorded exactly once."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+from aws_testing import MotoServer, create_history_table, dynamodb_client
+from calculator.shared.history import TABLE_NAME_ENV, HistoryStore
+from lambda_events import load_event
+
+CONTAINERS = 8
+REQUESTS = 64
+
+
+def _start_container(endpoint: str, table: str) -> None:
+    # Each worker process is one container: its own import of the handler, its own client,
+    # configured through the environment as Lambda would.
+    os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
+    os.environ[TABLE_NAME_ENV] = table
+    import calculator.functions.add.handler  # noqa: F401
+
+
+def _invoke(n: int) -> tuple[int, Any]:
+    from calculator.functions.add.handler import handler
+    from conftest import fake_lambda_context
+
+    event = load_event("add", body=json.dumps({"a": n, "b": n}))
+    event["requestContext"]["requestId"] = f"parallel-{n:03d}"
+    event["requestContext"]["timeEpoch"] = 1_795_771_800_000 + n % 7  # collide on purpose
+    response = handler(event, fake_lambda_context())
+    return response["statusCode"], json.loads(response["body"])
+
+
+def test_parallel_requests_are_all_recorded_exactly_once(moto_server: MotoServer) -> None:
+    client = dynamodb_client(moto_server.endpoint)
+    table = create_history_table(client)
+    with ProcessPoolExecutor(
+        CONTAINERS,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_container,
+        initargs=(moto_server.endpoint, table),
+    ) as pool:
+        results = list(pool.map(_invoke, range(REQUESTS)))
+
+    assert [status for status, _ in results] == [200] * REQUESTS
+    assert [body["result"] for _, body in results] == [2 * n for n in range(REQUESTS)]
+    page = HistoryStore(client, table).recent(100)
+    assert sorted(item.id for item in page.items) == [f"parallel-{n:03d}" for n in range(REQUESTS)]
+    assert {item.id: item.result for item in page.items} == {
+        f"parallel-{n:03d}": 2 * n for n in range(REQUESTS)
+    }

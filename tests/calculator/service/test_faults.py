@@ -1,0 +1,72 @@
+"""When DynamoDB fails, a client gets a 503 with Retry-After, never a 200 that history lacks."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from aws_testing import FaultProxy, MotoServer, create_history_table, dynamodb_client
+from calculator.functions.add import handler as add
+from calculator.shared.history import HistoryStore
+from lambda_events import EventFactory
+
+
+def post_add(api_event: EventFactory, context: LambdaContext, request_id: str) -> dict[str, object]:
+    event = api_event("add")
+    event["requestContext"]["requestId"] = request_id
+    return add.handler(event, context)
+
+
+def test_throttled_writes_answer_503_and_record_nothing(
+    moto_server: MotoServer,
+    api_event: EventFactory,
+    lambda_context: LambdaContext,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    direct = dynamodb_client(moto_server.endpoint)
+    table = create_history_table(direct)
+    with FaultProxy(moto_server.endpoint).running() as proxy:
+        monkeypatch.setattr(add, "store", HistoryStore(dynamodb_client(proxy.endpoint), table))
+        assert post_add(api_event, lambda_context, "ok-1")["statusCode"] == 200
+
+        proxy.throttle = 100  # more than the client's retries
+        response = post_add(api_event, lambda_context, "throttled")
+        assert response["statusCode"] == 503
+        assert response["headers"]["Retry-After"] == "1"  # type: ignore[index]
+        assert "nothing was recorded" in json.loads(str(response["body"]))["message"]
+        # Standard retry mode made three attempts in all before giving up.
+        assert proxy.throttled == 3
+
+    ids = [item.id for item in HistoryStore(direct, table).recent(10).items]
+    assert ids == ["ok-1"]
+
+
+def test_a_throttle_the_retries_absorb_is_recorded_exactly_once(
+    moto_server: MotoServer,
+    api_event: EventFactory,
+    lambda_context: LambdaContext,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    direct = dynamodb_client(moto_server.endpoint)
+    table = create_history_table(direct)
+    with FaultProxy(moto_server.endpoint).running() as proxy:
+        monkeypatch.setattr(add, "store", HistoryStore(dynamodb_client(proxy.endpoint), table))
+        proxy.throttle = 2
+        assert post_add(api_event, lambda_context, "retried")["statusCode"] == 200
+    assert [item.id for item in HistoryStore(direct, table).recent(10).items] == ["retried"]
+
+
+def test_server_stopped_mid_run_gives_503_not_200(
+    api_event: EventFactory, lambda_context: LambdaContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = MotoServer().start()
+    client = dynamodb_client(server.endpoint)
+    store = HistoryStore(client, create_history_table(client))
+    monkeypatch.setattr(add, "store", store)
+    assert post_add(api_event, lambda_context, "before")["statusCode"] == 200
+    server.stop()
+    response = post_add(api_event, lambda_context, "after")
+    assert response["statusCode"] == 503
+    assert response["headers"]["Retry-After"] == "1"  # type: ignore[index]
