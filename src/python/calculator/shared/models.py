@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer, PlainValidator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, PlainValidator
 
 from calculator.shared.arithmetic import Operation
 from calculator.shared.numbers import Number, OutOfBounds, check_bounds
@@ -25,6 +25,17 @@ def _validate_operand(value: object) -> Number:
 Operand = Annotated[
     Number, PlainValidator(_validate_operand), PlainSerializer(lambda n: n, return_type=object)
 ]
+
+
+def _digits_only(value: object) -> object:
+    # Query strings are text; pydantic alone would also take "+1", " 1" or "1_0".
+    if isinstance(value, str) and not (value.isascii() and value.isdigit()):
+        raise ValueError("must be a whole number written with digits only")
+    return value
+
+
+# A page size in a query string: digits only, range checked where it is used.
+Limit = Annotated[int, BeforeValidator(_digits_only)]
 
 
 class Operands(BaseModel):

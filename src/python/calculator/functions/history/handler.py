@@ -9,6 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from calculator.shared.api import create_app, logger, ok
 from calculator.shared.history import HistoryStore
+from calculator.shared.models import Limit
 from calculator.shared.service import DEFAULT_HISTORY_LIMIT, MAX_HISTORY_LIMIT, list_history
 
 app = create_app()
@@ -17,7 +18,7 @@ store = HistoryStore.from_environment()
 
 @app.get("/history")
 def history(
-    limit: Annotated[int, Query(ge=1, le=MAX_HISTORY_LIMIT)] = DEFAULT_HISTORY_LIMIT,
+    limit: Annotated[Limit, Query(ge=1, le=MAX_HISTORY_LIMIT)] = DEFAULT_HISTORY_LIMIT,
     cursor: Annotated[str | None, Query(min_length=1)] = None,
 ) -> Response[str]:
     return ok(list_history(store, limit, cursor))
