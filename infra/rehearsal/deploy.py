@@ -1,0 +1,301 @@
+"""Packages, transforms and deploys the template to a CloudFormation endpoint, then verifies it.
+
+The same steps as `sam deploy`, on boto3: upload each zip to S3 under its MD5 (as `sam package`
+does), rewrite CodeUri/ContentUri to the S3 URIs, transform SAM to plain CloudFormation with
+AWS's translator, and create or update the stack. `verify` then compares what the endpoint
+reports with what Pants built and what each function is allowed to do.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import hashlib
+import json
+import os
+import urllib.parse
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import boto3.session
+from samtranslator.translator.transform import transform
+
+from rehearsal.template import FUNCTION, LAYER, Artifact, artifacts, code_sha256, function_name_of
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudformation import CloudFormationClient
+    from mypy_boto3_iam import IAMClient
+    from mypy_boto3_lambda import LambdaClient
+
+# What each function's code does with the table (calculator/shared/history.py):
+# HistoryStore.record is a PutItem, HistoryStore.recent a Query. Nothing more may be granted.
+TABLE_ACTIONS = {
+    "add": {"dynamodb:PutItem"},
+    "multiply": {"dynamodb:PutItem"},
+    "history": {"dynamodb:Query"},
+}
+BASIC_EXECUTION = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+ARTIFACT_BUCKET = "calculator-deploy-artifacts"
+
+
+class _NoManagedPolicies:
+    """The translator asks for managed policy ARNs by name; the template names none."""
+
+    def load(self) -> dict[str, str]:
+        return {}
+
+
+@dataclass
+class Target:
+    """Where to deploy: an AWS-compatible endpoint (moto on loopback in the rehearsal)."""
+
+    endpoint: str
+    region: str = "us-east-1"
+    stack: str = "calculator-rehearsal"
+    stage: str = "rehearsal"
+    architecture: str = "arm64"
+    # moto accepts any credentials; fixed ones keep boto3 from looking for real ones.
+    access_key: str = "rehearsal"
+    secret_key: str = "rehearsal"
+
+    def client(self, service: str) -> Any:
+        session = boto3.session.Session(
+            aws_access_key_id=self.access_key,
+            aws_secret_access_key=self.secret_key,
+            region_name=self.region,
+        )
+        return session.client(service, endpoint_url=self.endpoint)  # type: ignore[call-overload]
+
+    @property
+    def parameters(self) -> dict[str, str]:
+        return {
+            "Stage": self.stage,
+            "Architecture": self.architecture,
+            "TableDeletionProtection": "false",
+        }
+
+
+def with_uris(template: dict[str, Any], uris: dict[str, str]) -> dict[str, Any]:
+    """The template with each artifact resource's CodeUri/ContentUri replaced from `uris`."""
+    packaged = copy.deepcopy(template)
+    for artifact in artifacts(template):
+        prop = "CodeUri" if artifact.resource_type == FUNCTION else "ContentUri"
+        packaged["Resources"][artifact.resource]["Properties"][prop] = uris[artifact.resource]
+    return packaged
+
+
+def package(template: dict[str, Any], buildroot: Path, target: Target) -> dict[str, Any]:
+    """Uploads every artifact to S3 and points the template at it, as `sam package` does."""
+    s3 = target.client("s3")
+    existing = {bucket["Name"] for bucket in s3.list_buckets().get("Buckets", [])}
+    if ARTIFACT_BUCKET not in existing:
+        s3.create_bucket(Bucket=ARTIFACT_BUCKET)
+    uris = {}
+    for artifact in artifacts(template):
+        body = (buildroot / artifact.path).read_bytes()
+        key = hashlib.md5(body).hexdigest()
+        s3.put_object(Bucket=ARTIFACT_BUCKET, Key=key, Body=body)
+        uris[artifact.resource] = f"s3://{ARTIFACT_BUCKET}/{key}"
+    return with_uris(template, uris)
+
+
+def to_cloudformation(packaged: dict[str, Any], target: Target) -> dict[str, Any]:
+    """SAM to plain CloudFormation, with AWS's own translator (what the Transform does)."""
+    os.environ.setdefault("AWS_DEFAULT_REGION", target.region)
+    plain = json.loads(json.dumps(packaged, default=str))
+    return dict(transform(plain, target.parameters, _NoManagedPolicies()))
+
+
+def deploy(template: dict[str, Any], buildroot: Path, target: Target) -> dict[str, Any]:
+    """Creates the stack, or updates it if it exists; returns the deployed template."""
+    cloudformation: CloudFormationClient = target.client("cloudformation")
+    body = json.dumps(to_cloudformation(package(template, buildroot, target), target))
+    parameters = [{"ParameterKey": k, "ParameterValue": v} for k, v in target.parameters.items()]
+    stacks = cloudformation.list_stacks().get("StackSummaries", [])
+    live = {s["StackName"] for s in stacks if s["StackStatus"] != "DELETE_COMPLETE"}
+    if target.stack in live:
+        cloudformation.update_stack(
+            StackName=target.stack,
+            TemplateBody=body,
+            Parameters=parameters,  # type: ignore[arg-type]
+            Capabilities=["CAPABILITY_IAM"],
+        )
+    else:
+        cloudformation.create_stack(
+            StackName=target.stack,
+            TemplateBody=body,
+            Parameters=parameters,  # type: ignore[arg-type]
+            Capabilities=["CAPABILITY_IAM"],
+        )
+    return dict(json.loads(body))
+
+
+def _physical_ids(target: Target) -> dict[str, str]:
+    cloudformation: CloudFormationClient = target.client("cloudformation")
+    resources = cloudformation.list_stack_resources(StackName=target.stack)
+    return {
+        r["LogicalResourceId"]: r["PhysicalResourceId"] for r in resources["StackResourceSummaries"]
+    }
+
+
+def verify(
+    template: dict[str, Any], deployed: dict[str, Any], buildroot: Path, target: Target
+) -> list[str]:
+    """Every way the deployment differs from the template and the built zips, as sentences."""
+    problems: list[str] = []
+    lambda_client: LambdaClient = target.client("lambda")
+    iam: IAMClient = target.client("iam")
+    physical = _physical_ids(target)
+    table = target.client("dynamodb").describe_table(TableName=physical["HistoryTable"])["Table"]
+    if [(k["AttributeName"], k["KeyType"]) for k in table["KeySchema"]] != [
+        ("pk", "HASH"),
+        ("sk", "RANGE"),
+    ]:
+        problems.append(f"table {table['TableName']} has keys {table['KeySchema']}")
+
+    for artifact in artifacts(template):
+        expected_sha = code_sha256(buildroot / artifact.path)
+        if artifact.resource_type == LAYER:
+            problems += _verify_layer(artifact, expected_sha, deployed, target, lambda_client)
+            continue
+        name = function_name_of(artifact.path)
+        function = lambda_client.get_function(FunctionName=physical[artifact.resource])
+        config = function["Configuration"]
+        if config.get("CodeSha256") != expected_sha:
+            problems.append(
+                f"{name}: deployed code {config.get('CodeSha256')} is not the built "
+                f"{artifact.path} ({expected_sha}): rebuilt without redeploying?"
+            )
+        for key, want in (("Handler", "lambda_function.handler"), ("Runtime", "python3.13")):
+            if config.get(key) != want:
+                problems.append(f"{name}: {key} is {config.get(key)!r}, expected {want!r}")
+        layers = [a.resource for a in artifacts(template) if a.resource_type == LAYER]
+        problems += _verify_function_template(artifact, name, deployed, target, layers)
+        problems += _verify_role(name, config["Role"], table["TableArn"], iam)
+    return problems
+
+
+def _verify_layer(
+    artifact: Artifact,
+    expected_sha: str,
+    deployed: dict[str, Any],
+    target: Target,
+    lambda_client: LambdaClient,
+) -> list[str]:
+    logical = _logical_layer_id(deployed, artifact.resource)
+    if logical is None or (
+        "Condition" in deployed["Resources"][logical]
+        and (deployed["Resources"][logical]["Condition"] != _condition_for(target))
+    ):
+        return []  # excluded by its Condition: the other architecture's build
+    # moto reports no physical id for layers and names them <stack>-<logical id>-<suffix>.
+    names = [
+        layer["LayerName"]
+        for layer in lambda_client.list_layers()["Layers"]
+        if layer["LayerName"] in (_layer_name(deployed, logical, target),)
+        or f"-{logical}-" in layer["LayerName"]
+    ]
+    if not names:
+        return [f"layer {artifact.resource}: no version of it was deployed"]
+    name = names[0]
+    versions = lambda_client.list_layer_versions(LayerName=name)["LayerVersions"]
+    newest = max(versions, key=lambda v: v["Version"])
+    layer = lambda_client.get_layer_version(LayerName=name, VersionNumber=newest["Version"])
+    actual = layer["Content"].get("CodeSha256")
+    if actual != expected_sha:
+        return [
+            f"layer {artifact.resource}: deployed {actual}, built {artifact.path} is {expected_sha}"
+        ]
+    return []
+
+
+def _layer_name(deployed: dict[str, Any], logical: str, target: Target) -> str:
+    name = deployed["Resources"][logical]["Properties"].get("LayerName", {})
+    sub = name.get("Fn::Sub", "") if isinstance(name, dict) else str(name)
+    return str(sub).replace("${Stage}", target.stage)
+
+
+def _condition_for(target: Target) -> str:
+    return "IsArm64" if target.architecture == "arm64" else "IsX8664"
+
+
+def _logical_layer_id(deployed: dict[str, Any], resource: str) -> str | None:
+    # The translator renames layers to <name><content hash>, so a new version deploys.
+    for logical, spec in deployed["Resources"].items():
+        if spec["Type"] == "AWS::Lambda::LayerVersion" and logical.startswith(resource):
+            return str(logical)
+    return None
+
+
+def _verify_function_template(
+    artifact: Artifact, name: str, deployed: dict[str, Any], target: Target, layers: list[str]
+) -> list[str]:
+    # moto's CloudFormation does not pass Architectures or Layers on to the function it
+    # creates, so these two are checked on the template the stack was created from.
+    problems = []
+    spec = deployed["Resources"][artifact.resource]["Properties"]
+    if spec.get("Architectures") not in ([target.architecture], [{"Ref": "Architecture"}]):
+        problems.append(f"{name}: Architectures is {spec.get('Architectures')}")
+    layer_refs = [_resolve_if(ref, target) for ref in spec.get("Layers", [])]
+    wanted = [
+        "SharedLayer",
+        "RequirementsLayerArm64" if target.architecture == "arm64" else "RequirementsLayerX8664",
+    ]
+    # Back from the translator's <name><content hash> logical ids to the template's names.
+    sources = [
+        max((n for n in layers if ref and ref.startswith(n)), key=len, default=ref)
+        for ref in layer_refs
+    ]
+    if sources != wanted:
+        problems.append(f"{name}: layers are {layer_refs}, expected {wanted}")
+    return problems
+
+
+def _resolve_if(value: Any, target: Target) -> str | None:
+    if isinstance(value, dict) and "Fn::If" in value:
+        condition, when_true, when_false = value["Fn::If"]
+        is_arm = target.architecture == "arm64"
+        value = when_true if (condition == "IsArm64") == is_arm else when_false
+    if isinstance(value, dict) and "Ref" in value:
+        return str(value["Ref"])
+    return None
+
+
+def _parse_policy(text: str) -> Any:
+    """IAM sends policies URL-encoded; moto's CloudFormation stores a Python repr instead."""
+    text = urllib.parse.unquote(text)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return ast.literal_eval(text)
+
+
+def _verify_role(name: str, role_arn: str, table_arn: str, iam: IAMClient) -> list[str]:
+    problems = []
+    role = role_arn.rsplit("/", 1)[-1]
+    granted: set[str] = set()
+    for policy_name in iam.list_role_policies(RoleName=role)["PolicyNames"]:
+        document: Any = iam.get_role_policy(RoleName=role, PolicyName=policy_name)["PolicyDocument"]
+        if isinstance(document, str):
+            document = _parse_policy(document)
+        statements = document.get("Statement", [])
+        statements = [statements] if isinstance(statements, dict) else statements
+        for statement in statements:
+            actions = statement["Action"]
+            actions = [actions] if isinstance(actions, str) else actions
+            resources = statement["Resource"]
+            resources = [resources] if isinstance(resources, str) else resources
+            if statement.get("Effect") == "Allow" and resources != [table_arn]:
+                problems.append(f"{name}: {policy_name} grants {actions} on {resources}")
+            granted |= set(actions)
+    if granted != TABLE_ACTIONS[name]:
+        problems.append(
+            f"{name}: may {sorted(granted)}, but uses only {sorted(TABLE_ACTIONS[name])}"
+        )
+    attached = {
+        p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]
+    }
+    if attached - {BASIC_EXECUTION}:
+        problems.append(f"{name}: extra managed policies {sorted(attached - {BASIC_EXECUTION})}")
+    return problems

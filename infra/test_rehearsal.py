@@ -1,0 +1,99 @@
+"""Deploy rehearsal: the built zips through moto's CloudFormation API, verified end to end."""
+
+from __future__ import annotations
+
+import copy
+import io
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rehearsal import template as sam
+from rehearsal.deploy import Target, deploy, verify
+from rehearsal.moto_server import moto_endpoint
+
+ADD_ZIP = "dist/src.python.calculator.functions.add/lambda.zip"
+
+
+@pytest.fixture
+def buildroot(tmp_path: Path) -> Path:
+    """A copy of what Pants built, laid out as dist/ under a build root, free to modify."""
+    for artifact in sam.artifacts(sam.load()):
+        target = tmp_path / artifact.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(Path(artifact.path.removeprefix("dist/")).read_bytes())
+    return tmp_path
+
+
+@pytest.fixture(params=["arm64", "x86_64"])
+def target(request: pytest.FixtureRequest) -> Iterator[Target]:
+    architecture: str = request.param  # type: ignore[attr-defined]
+    with moto_endpoint() as endpoint:
+        yield Target(endpoint=endpoint, architecture=architecture)
+
+
+def rebuild_with_change(zip_path: Path) -> None:
+    """What a handler edit followed by `./pants package` does to one function zip."""
+    source = zipfile.ZipFile(io.BytesIO(zip_path.read_bytes()))
+    with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as rebuilt:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename.endswith("handler.py"):
+                data += b"\n# edited\n"
+            rebuilt.writestr(info, data)
+
+
+def code_hashes(target: Target) -> dict[str, str]:
+    functions = target.client("lambda").list_functions()["Functions"]
+    return {f["FunctionName"]: f["CodeSha256"] for f in functions}
+
+
+def test_deployed_stack_matches_the_build(buildroot: Path, target: Target) -> None:
+    template = sam.load()
+    deployed = deploy(template, buildroot, target)
+    assert verify(template, deployed, buildroot, target) == []
+    functions = target.client("lambda").list_functions()["Functions"]
+    assert sorted(f["FunctionName"] for f in functions) == [
+        "calculator-rehearsal-add",
+        "calculator-rehearsal-history",
+        "calculator-rehearsal-multiply",
+    ]
+    assert {f["CodeSha256"] for f in functions if f["FunctionName"].endswith("-add")} == {
+        sam.code_sha256(buildroot / ADD_ZIP)
+    }
+
+
+def test_a_zip_rebuilt_without_redeploying_is_caught(buildroot: Path, target: Target) -> None:
+    template = sam.load()
+    deployed = deploy(template, buildroot, target)
+    rebuild_with_change(buildroot / ADD_ZIP)
+    problems = verify(template, deployed, buildroot, target)
+    assert len(problems) == 1
+    assert problems[0].startswith("add: deployed code")
+
+
+def test_widened_iam_is_caught(buildroot: Path, target: Target) -> None:
+    template = sam.load()
+    widened: dict[str, Any] = copy.deepcopy(template)
+    statement = widened["Resources"]["AddFunction"]["Properties"]["Policies"][0]["Statement"][0]
+    statement["Action"] = ["dynamodb:PutItem", "dynamodb:DeleteItem"]
+    deployed = deploy(widened, buildroot, target)
+    assert verify(widened, deployed, buildroot, target) == [
+        "add: may ['dynamodb:DeleteItem', 'dynamodb:PutItem'], but uses only ['dynamodb:PutItem']"
+    ]
+
+
+def test_redeploying_after_one_handler_changes_updates_only_that_function(
+    buildroot: Path, target: Target
+) -> None:
+    template = sam.load()
+    deploy(template, buildroot, target)
+    before = code_hashes(target)
+    rebuild_with_change(buildroot / ADD_ZIP)
+    deployed = deploy(template, buildroot, target)
+    after = code_hashes(target)
+    assert verify(template, deployed, buildroot, target) == []
+    changed = {name for name in before if before[name] != after[name]}
+    assert changed == {"calculator-rehearsal-add"}

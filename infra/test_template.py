@@ -1,0 +1,87 @@
+"""The template is valid, transforms, and cannot drift from what Pants builds."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from cfnlint.api import lint_all
+from rehearsal import template as sam
+from rehearsal.deploy import Target, to_cloudformation, with_uris
+
+FUNCTIONS_DIR = Path("src/python/calculator/functions")
+
+
+def pants_function_names() -> set[str]:
+    """Every function directory whose BUILD declares a python_aws_lambda_function."""
+    return {
+        build.parent.name
+        for build in FUNCTIONS_DIR.glob("*/BUILD")
+        if re.search(r"^python_aws_lambda_function\(", build.read_text(), re.MULTILINE)
+    }
+
+
+def test_cfn_lint_reports_nothing() -> None:
+    # Errors and warnings, as the cfn-lint command reports them; informational rules
+    # (I...) are opt-in there and stay out here.
+    matches = lint_all(sam.TEMPLATE.read_text())
+    assert [str(m) for m in matches if not m.rule.id.startswith("I")] == []
+
+
+@pytest.mark.parametrize("architecture", ["arm64", "x86_64"])
+def test_sam_translator_transforms_it_to_plain_cloudformation(architecture: str) -> None:
+    template = sam.load()
+    # As after `sam package`: the translator takes artifacts from S3 only.
+    uploaded = with_uris(
+        template, {a.resource: f"s3://bucket/{a.resource}" for a in sam.artifacts(template)}
+    )
+    plain = to_cloudformation(uploaded, Target(endpoint="unused", architecture=architecture))
+    types = {resource["Type"] for resource in plain["Resources"].values()}
+    assert not any(t.startswith("AWS::Serverless::") for t in types)
+    assert {
+        "AWS::Lambda::Function",
+        "AWS::Lambda::LayerVersion",
+        "AWS::IAM::Role",
+        "AWS::ApiGatewayV2::Api",
+        "AWS::DynamoDB::Table",
+        "AWS::Logs::LogGroup",
+    } <= types
+    routes = {
+        spec["Properties"]["Body"]["paths"] and path + " " + method.upper()
+        for spec in plain["Resources"].values()
+        if spec["Type"] == "AWS::ApiGatewayV2::Api"
+        for path, methods in spec["Properties"]["Body"]["paths"].items()
+        for method in methods
+    }
+    assert routes == {"/add POST", "/multiply POST", "/history GET"}
+
+
+def test_every_artifact_the_template_deploys_is_built_by_pants() -> None:
+    # The test's runtime_package_dependencies put exactly what `./pants package` builds here,
+    # under the same paths as in dist/.
+    for artifact in sam.artifacts(sam.load()):
+        built = Path(artifact.path.removeprefix("dist/"))
+        assert built.is_file(), (
+            f"{artifact.resource} deploys {artifact.path}, which Pants does not build"
+        )
+
+
+def test_functions_in_build_files_and_template_are_the_same() -> None:
+    template_functions = {
+        sam.function_name_of(a.path)
+        for a in sam.artifacts(sam.load())
+        if a.resource_type == sam.FUNCTION
+    }
+    assert template_functions == pants_function_names()
+
+
+def test_artifact_paths_must_point_into_dist(tmp_path: Path) -> None:
+    broken = tmp_path / "template.yaml"
+    broken.write_text(
+        sam.TEMPLATE.read_text().replace(
+            "../dist/src.python.calculator.functions.add/lambda.zip", "./add"
+        )
+    )
+    with pytest.raises(ValueError, match=r"AddFunction\.CodeUri"):
+        sam.artifacts(sam.load(broken))
