@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from rehearsal import template as sam
 from rehearsal.deploy import Target, deploy, verify
 from rehearsal.moto_server import moto_endpoint

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from cfnlint.api import lint_all
+
 from rehearsal import template as sam
 from rehearsal.deploy import Target, to_cloudformation, with_uris
 

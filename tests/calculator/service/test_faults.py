@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pytest
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -19,43 +21,46 @@ def post_add(api_event: EventFactory, context: LambdaContext, request_id: str) -
     return add.handler(event, context)
 
 
-def test_throttled_writes_answer_503_and_record_nothing(
-    moto_server: MotoServer,
-    api_event: EventFactory,
-    lambda_context: LambdaContext,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+@dataclass(frozen=True)
+class Throttled:
+    """The add function writing through a fault proxy; `direct` reads the table past it."""
+
+    proxy: FaultProxy
+    direct: HistoryStore
+
+
+@pytest.fixture
+def throttled(moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[Throttled]:
     direct = dynamodb_client(moto_server.endpoint)
     table = create_history_table(direct)
     with FaultProxy(moto_server.endpoint).running() as proxy:
         monkeypatch.setattr(add, "store", HistoryStore(dynamodb_client(proxy.endpoint), table))
-        assert post_add(api_event, lambda_context, "ok-1")["statusCode"] == 200
+        yield Throttled(proxy, HistoryStore(direct, table))
 
-        proxy.throttle = 100  # more than the client's retries
-        response = post_add(api_event, lambda_context, "throttled")
-        assert response["statusCode"] == 503
-        assert response["headers"]["Retry-After"] == "1"  # type: ignore[index]
-        assert "nothing was recorded" in json.loads(str(response["body"]))["message"]
-        # Standard retry mode made three attempts in all before giving up.
-        assert proxy.throttled == 3
 
-    ids = [item.id for item in HistoryStore(direct, table).recent(10).items]
-    assert ids == ["ok-1"]
+def test_throttled_writes_answer_503_and_record_nothing(
+    throttled: Throttled, api_event: EventFactory, lambda_context: LambdaContext
+) -> None:
+    proxy = throttled.proxy
+    assert post_add(api_event, lambda_context, "ok-1")["statusCode"] == 200
+
+    proxy.throttle = 100  # more than the client's retries
+    response = post_add(api_event, lambda_context, "throttled")
+    assert response["statusCode"] == 503
+    assert response["headers"]["Retry-After"] == "1"  # type: ignore[index]
+    assert "nothing was recorded" in json.loads(str(response["body"]))["message"]
+    # Standard retry mode made three attempts in all before giving up.
+    assert proxy.throttled == 3
+
+    assert [item.id for item in throttled.direct.recent(10).items] == ["ok-1"]
 
 
 def test_a_throttle_the_retries_absorb_is_recorded_exactly_once(
-    moto_server: MotoServer,
-    api_event: EventFactory,
-    lambda_context: LambdaContext,
-    monkeypatch: pytest.MonkeyPatch,
+    throttled: Throttled, api_event: EventFactory, lambda_context: LambdaContext
 ) -> None:
-    direct = dynamodb_client(moto_server.endpoint)
-    table = create_history_table(direct)
-    with FaultProxy(moto_server.endpoint).running() as proxy:
-        monkeypatch.setattr(add, "store", HistoryStore(dynamodb_client(proxy.endpoint), table))
-        proxy.throttle = 2
-        assert post_add(api_event, lambda_context, "retried")["statusCode"] == 200
-    assert [item.id for item in HistoryStore(direct, table).recent(10).items] == ["retried"]
+    throttled.proxy.throttle = 2
+    assert post_add(api_event, lambda_context, "retried")["statusCode"] == 200
+    assert [item.id for item in throttled.direct.recent(10).items] == ["retried"]
 
 
 def test_server_stopped_mid_run_gives_503_not_200(

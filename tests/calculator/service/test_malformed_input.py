@@ -19,6 +19,16 @@ from conftest import fake_lambda_context
 from lambda_events import load_event
 
 CASES_PER_ROUTE = 500
+MALFORMED_CASES = settings(
+    max_examples=CASES_PER_ROUTE,
+    deadline=None,
+    # The stores are module-scoped on purpose; generating "malformed" filters a lot.
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+    ],
+)
 json_scalars = (
     st.none()
     | st.booleans()
@@ -105,15 +115,7 @@ def assert_client_error(status: int, body: Any) -> None:
 
 @pytest.mark.usefixtures("isolated_stores")
 @pytest.mark.parametrize(("route", "module"), [("add", add), ("multiply", multiply)])
-@settings(
-    max_examples=CASES_PER_ROUTE,
-    deadline=None,
-    suppress_health_check=[
-        HealthCheck.function_scoped_fixture,
-        HealthCheck.too_slow,
-        HealthCheck.filter_too_much,
-    ],
-)
+@MALFORMED_CASES
 @given(body=bodies, base64=st.booleans(), method=st.sampled_from(["POST", "POST", "GET", "PUT"]))
 def test_calculation_routes_answer_malformed_events_with_4xx(
     route: str, module: Any, body: str, base64: bool, method: str
@@ -124,15 +126,7 @@ def test_calculation_routes_answer_malformed_events_with_4xx(
 
 
 @pytest.mark.usefixtures("isolated_stores")
-@settings(
-    max_examples=CASES_PER_ROUTE,
-    deadline=None,
-    suppress_health_check=[
-        HealthCheck.function_scoped_fixture,
-        HealthCheck.too_slow,
-        HealthCheck.filter_too_much,
-    ],
-)
+@MALFORMED_CASES
 @given(
     query=st.dictionaries(
         st.sampled_from(["limit", "cursor"]),

@@ -1,0 +1,1 @@
+"""Run the service locally without Docker: the packaged zips, Lambda's runtime client, moto."""

@@ -1,0 +1,174 @@
+"""`./pants run infra/local/main.py -- invoke|serve`: the packaged service, locally, no Docker.
+
+invoke <function> [--event FILE|-]   run one function's zip once, as Lambda would, and print
+                                     its response (stdout), logs and timings (stderr)
+serve [--port 3000]                  an HTTP API on 127.0.0.1 routing the template's routes to
+                                     warm containers of the packaged functions
+
+AWS: by default an embedded moto server on 127.0.0.1 with the template's table created;
+`--aws-endpoint URL` uses another endpoint (with its table already there), `--real-aws` the
+credentials and region in your environment. Run `./pants package ::` first; a later
+`./pants package ::` is picked up by `serve` on the next request, without a restart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from lambda_emulator.http_api import to_event, to_response
+from local.service import LocalService, aws_environment
+from rehearsal.moto_server import moto_endpoint
+
+
+@contextmanager
+def running_service(args: argparse.Namespace) -> Iterator[LocalService]:
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    if args.real_aws:
+        service = LocalService(args.buildroot, aws_environment(None), args.timeout)
+        yield service
+        service.close()
+        return
+    if args.aws_endpoint:
+        service = LocalService(args.buildroot, aws_environment(args.aws_endpoint), args.timeout)
+        yield service
+        service.close()
+        return
+    with moto_endpoint() as endpoint:
+        service = LocalService(args.buildroot, aws_environment(endpoint), args.timeout)
+        service.create_table()
+        print(f"AWS: moto server at {endpoint}, table {service.table_name}", file=sys.stderr)
+        try:
+            yield service
+        finally:
+            service.close()
+
+
+def invoke(args: argparse.Namespace) -> int:
+    source = sys.stdin.read() if args.event == "-" else Path(args.event).read_text()
+    try:
+        event = json.loads(source)
+    except json.JSONDecodeError as error:
+        print(f"invoke: the event is not JSON: {error}", file=sys.stderr)
+        return 2
+    with running_service(args) as service:
+        function = service.functions.get(args.function)
+        if function is None:
+            print(
+                f"invoke: no function {args.function!r}; the template has "
+                f"{', '.join(sorted(service.functions))}",
+                file=sys.stderr,
+            )
+            return 2
+        result = service.invoke(function, event)
+    for line in result.logs:
+        print(line, file=sys.stderr)
+    init = f"init {result.init_ms:.0f} ms, " if result.init_ms is not None else ""
+    print(f"REPORT {init}duration {result.duration_ms:.0f} ms", file=sys.stderr)
+    print(json.dumps(result.error if result.error is not None else result.payload, indent=2))
+    return 1 if result.error is not None else 0
+
+
+def make_handler(service: LocalService) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _handle(self) -> None:
+            url = urlsplit(self.path)
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            function = service.route(self.command, url.path)
+            if function is None:  # what an HTTP API answers for a route it does not have
+                self._send(404, {"content-type": "application/json"}, b'{"message":"Not Found"}')
+                return
+            event = to_event(
+                f"{self.command} {url.path}",
+                self.command,
+                url.path,
+                url.query,
+                dict(self.headers.items()),
+                body,
+                self.client_address[0],
+            )
+            result = service.invoke(function, event)
+            for line in result.logs:
+                print(f"[{function.name}] {line}", file=sys.stderr)
+            status, headers, payload = to_response(result)
+            self._send(status, headers, payload)
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
+
+        def _send(self, status: int, headers: dict[str, str], payload: bytes) -> None:
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            print(f"{self.address_string()} {format % args}", file=sys.stderr)
+
+    return Handler
+
+
+def serve(args: argparse.Namespace) -> int:
+    with running_service(args) as service:
+        server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(service))
+        server.daemon_threads = True
+        stop = threading.Event()
+
+        def shut_down(signum: int, frame: object) -> None:
+            stop.set()
+
+        signal.signal(signal.SIGTERM, shut_down)
+        signal.signal(signal.SIGINT, shut_down)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        routes = sorted(f"{m} {p}" for f in service.functions.values() for m, p in f.routes)
+        print(
+            f"Serving {', '.join(routes)} on http://127.0.0.1:{server.server_address[1]}",
+            flush=True,
+        )
+        stop.wait()
+        server.shutdown()
+        server.server_close()
+    print("stopped: containers and AWS endpoint shut down", file=sys.stderr)
+    return 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--buildroot", type=Path, default=Path.cwd(), help="where dist/ is")
+    parser.add_argument(
+        "--timeout", type=float, help="function timeout in seconds (default: template's)"
+    )
+    aws = parser.add_mutually_exclusive_group()
+    aws.add_argument("--aws-endpoint", help="an AWS-compatible endpoint for DynamoDB")
+    aws.add_argument("--real-aws", action="store_true", help="use AWS with your credentials")
+    commands = parser.add_subparsers(dest="command", required=True)
+    run_once = commands.add_parser("invoke", help="invoke one function once")
+    run_once.add_argument("function")
+    run_once.add_argument("--event", default="-", help="event JSON file, or - for stdin")
+    run_server = commands.add_parser("serve", help="serve the HTTP API on 127.0.0.1")
+    run_server.add_argument("--port", type=int, default=3000)
+    args = parser.parse_args()
+    try:
+        sys.exit(invoke(args) if args.command == "invoke" else serve(args))
+    except FileNotFoundError as error:
+        sys.exit(f"{args.command}: {error}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""API Gateway HTTP API (payload format 2.0) in front of Lambda: requests to events, results
+to responses, with the status codes API Gateway answers when the function fails."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+import uuid
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import parse_qsl
+
+from lambda_emulator.container import Result
+
+# Content types API Gateway passes as text; anything else arrives base64-encoded.
+TEXT_TYPES = (
+    "text/",
+    "application/json",
+    "application/xml",
+    "application/javascript",
+    "application/x-www-form-urlencoded",
+)
+
+
+def to_event(
+    route_key: str,
+    method: str,
+    raw_path: str,
+    raw_query: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    source_ip: str = "127.0.0.1",
+) -> dict[str, Any]:
+    lowered = {name.lower(): value for name, value in headers.items()}
+    content_type = lowered.get("content-type", "")
+    is_text = not body or any(content_type.startswith(t) for t in TEXT_TYPES)
+    query: dict[str, str] = {}
+    for name, value in parse_qsl(raw_query, keep_blank_values=True):
+        # HTTP APIs join repeated parameters with commas.
+        query[name] = f"{query[name]},{value}" if name in query else value
+    now = time.time()
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": route_key,
+        "rawPath": raw_path,
+        "rawQueryString": raw_query,
+        "headers": lowered,
+        "requestContext": {
+            "accountId": "000000000000",
+            "apiId": "local",
+            "domainName": lowered.get("host", "127.0.0.1"),
+            "domainPrefix": "local",
+            "http": {
+                "method": method,
+                "path": raw_path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": source_ip,
+                "userAgent": lowered.get("user-agent", ""),
+            },
+            "requestId": base64.b64encode(uuid.uuid4().bytes[:10]).decode(),
+            "routeKey": route_key,
+            "stage": "$default",
+            "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
+            "timeEpoch": int(now * 1000),
+        },
+        "isBase64Encoded": not is_text,
+    }
+    if query:
+        event["queryStringParameters"] = query
+    if body:
+        event["body"] = body.decode() if is_text else base64.b64encode(body).decode()
+    return event
+
+
+def _message(status: int, message: str) -> tuple[int, dict[str, str], bytes]:
+    return status, {"content-type": "application/json"}, json.dumps({"message": message}).encode()
+
+
+def to_response(result: Result) -> tuple[int, dict[str, str], bytes]:
+    """(status, headers, body) as API Gateway would answer the client."""
+    if result.timed_out:
+        return _message(504, "Gateway Timeout")
+    if result.error is not None:
+        return _message(502, "Internal Server Error")
+    payload = result.payload
+    if not (isinstance(payload, dict) and "statusCode" in payload):
+        # Payload 2.0 lets a function return any JSON value: it becomes a 200 JSON body.
+        return 200, {"content-type": "application/json"}, json.dumps(payload).encode()
+    try:
+        status = int(payload["statusCode"])
+        headers = {str(k).lower(): str(v) for k, v in (payload.get("headers") or {}).items()}
+        body = payload.get("body") or ""
+        data = base64.b64decode(body) if payload.get("isBase64Encoded") else str(body).encode()
+    except (TypeError, ValueError):
+        return _message(502, "Internal Server Error")  # a response API Gateway cannot use
+    if payload.get("cookies"):
+        headers["set-cookie"] = ", ".join(payload["cookies"])
+    return status, headers, data

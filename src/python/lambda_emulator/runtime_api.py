@@ -1,0 +1,101 @@
+"""A local Lambda Runtime API (2018-06-01) for one execution environment, on 127.0.0.1.
+
+The runtime interface client in the sandbox long-polls `invocation/next`, runs the handler,
+and posts the result to `invocation/<id>/response` or `/error`, exactly as it does against
+Lambda. https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+import time
+import uuid
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+PREFIX = "/2018-06-01/runtime"
+
+
+@dataclass
+class Invocation:
+    event: bytes
+    deadline_ms: int
+    request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    outcome: Future[tuple[str, bytes]] = field(default_factory=Future)  # ("response"|"error", body)
+
+
+class RuntimeApi:
+    """Serves the Runtime API for one container; `submit` hands it an invocation."""
+
+    def __init__(self, function_arn: str) -> None:
+        self.function_arn = function_arn
+        self._pending: queue.Queue[Invocation] = queue.Queue()
+        self._in_flight: dict[str, Invocation] = {}
+        self.first_poll = threading.Event()
+        self.init_error: bytes | None = None
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                if self.path != f"{PREFIX}/invocation/next":
+                    self._reply(404, {"errorMessage": f"unknown path {self.path}"})
+                    return
+                api.first_poll.set()
+                invocation = api._pending.get()
+                api._in_flight[invocation.request_id] = invocation
+                self.send_response(200)
+                self.send_header("Lambda-Runtime-Aws-Request-Id", invocation.request_id)
+                self.send_header("Lambda-Runtime-Deadline-Ms", str(invocation.deadline_ms))
+                self.send_header("Lambda-Runtime-Invoked-Function-Arn", api.function_arn)
+                self.send_header("Lambda-Runtime-Trace-Id", f"Root=1-{uuid.uuid4().hex[:24]}")
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(invocation.event)))
+                self.end_headers()
+                self.wfile.write(invocation.event)
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if self.path == f"{PREFIX}/init/error":
+                    api.init_error = body
+                    self._reply(202, {"status": "OK"})
+                    return
+                parts = self.path.removeprefix(f"{PREFIX}/invocation/").split("/")
+                invocation = api._in_flight.pop(parts[0], None) if len(parts) == 2 else None
+                if invocation is None or parts[1] not in {"response", "error"}:
+                    self._reply(400, {"errorMessage": f"unknown invocation {self.path}"})
+                    return
+                if not invocation.outcome.done():
+                    invocation.outcome.set_result((parts[1], body))
+                self._reply(202, {"status": "OK"})
+
+            def _reply(self, status: int, document: dict[str, Any]) -> None:
+                payload = json.dumps(document).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.address = f"127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def submit(self, event: bytes, timeout_s: float) -> Invocation:
+        invocation = Invocation(event, int((time.time() + timeout_s) * 1000))
+        self._pending.put(invocation)
+        return invocation
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
