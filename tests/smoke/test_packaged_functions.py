@@ -1,9 +1,10 @@
 """The zips `./pants package ::` writes, run end to end in a Lambda-faithful layout.
 
 Each function zip is unpacked to the task root and the layers to /opt; a fresh CPython 3.13
-with Lambda's import order (task root, then /opt/python, and no site-packages of ours)
-imports `lambda_function` and calls `handler` with real API Gateway events, while boto3 in
-the requirements layer talks to moto's DynamoDB server on loopback.
+with Lambda's import order (task root, then /opt/python, and no site-packages of ours) runs
+AWS's runtime interface client, which imports `lambda_function` and calls `handler` with real
+API Gateway events from a local Runtime API, while boto3 in the requirements layer talks to
+moto's DynamoDB server on loopback.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ import json
 import platform
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from aws_testing import FAKE_CREDENTIALS, REGION, MotoServer, create_history_table, dynamodb_client
 from calculator.shared.history import TABLE_NAME_ENV
-from lambda_emulator.sandbox import InvocationError, Sandbox
+from lambda_emulator.container import Container, Result
+from lambda_emulator.sandbox import Sandbox
 from lambda_events import EventFactory
 
 DIST = Path("src.python.calculator")
@@ -43,27 +46,38 @@ def aws_env(moto_server: MotoServer) -> dict[str, str]:
     }
 
 
+def container(root: Path, name: str, layers: list[Path], aws_env: dict[str, str]) -> Container:
+    sandbox = Sandbox.unpack(
+        root, function_zip(name), layers, function_name=name, region=REGION, extra_env=aws_env
+    )
+    return Container(sandbox)
+
+
+def answer(result: Result) -> dict[str, Any]:
+    assert result.error is None, result.error
+    assert isinstance(result.payload, dict)
+    return result.payload
+
+
 @pytest.fixture(scope="module")
-def sandboxes(
+def containers(
     tmp_path_factory: pytest.TempPathFactory, aws_env: dict[str, str]
-) -> Iterator[dict[str, Sandbox]]:
-    yield {
-        name: Sandbox.unpack(
-            tmp_path_factory.mktemp(name),
-            function_zip(name),
-            [SHARED_LAYER, REQUIREMENTS_LAYER],
-            function_name=name,
-            region=REGION,
-            extra_env=aws_env,
+) -> Iterator[dict[str, Container]]:
+    running = {
+        name: container(
+            tmp_path_factory.mktemp(name), name, [SHARED_LAYER, REQUIREMENTS_LAYER], aws_env
         )
         for name in FUNCTIONS
     }
+    yield running
+    for each in running.values():
+        each.stop()
 
 
 def test_every_route_works_end_to_end_from_the_packaged_zips(
-    sandboxes: dict[str, Sandbox], api_event: EventFactory
+    containers: dict[str, Container], api_event: EventFactory
 ) -> None:
-    added = sandboxes["add"].invoke(api_event("add"))
+    added = answer(containers["add"].invoke(api_event("add")))
     assert added == {
         "statusCode": 200,
         "headers": {"Content-Type": "application/json"},
@@ -71,10 +85,10 @@ def test_every_route_works_end_to_end_from_the_packaged_zips(
         "isBase64Encoded": False,
         "cookies": [],
     }
-    multiplied = sandboxes["multiply"].invoke(api_event("multiply"))
+    multiplied = answer(containers["multiply"].invoke(api_event("multiply")))
     assert json.loads(multiplied["body"])["result"] == 370370367037037036703703703670
 
-    listed = sandboxes["history"].invoke(api_event("history"))
+    listed = answer(containers["history"].invoke(api_event("history")))
     assert listed["statusCode"] == 200
     items = json.loads(listed["body"])["items"]
     assert [(item["operation"], item["result"]) for item in items] == [
@@ -84,15 +98,15 @@ def test_every_route_works_end_to_end_from_the_packaged_zips(
 
 
 def test_bad_input_is_a_4xx_from_the_packaged_zip(
-    sandboxes: dict[str, Sandbox], api_event: EventFactory
+    containers: dict[str, Container], api_event: EventFactory
 ) -> None:
-    response = sandboxes["add"].invoke(api_event("add", body='{"a": true, "b": 1}'))
+    response = answer(containers["add"].invoke(api_event("add", body='{"a": true, "b": 1}')))
     assert response["statusCode"] == 400
     assert json.loads(response["body"])["errors"] == [{"field": "a", "problem": "must be a number"}]
 
 
-def test_function_zip_holds_only_its_own_code(sandboxes: dict[str, Sandbox]) -> None:
-    task_root = sandboxes["add"].task_root
+def test_function_zip_holds_only_its_own_code(containers: dict[str, Container]) -> None:
+    task_root = containers["add"].sandbox.task_root
     files = sorted(str(p.relative_to(task_root)) for p in task_root.rglob("*") if p.is_file())
     assert files == ["calculator/functions/add/handler.py", "lambda_function.py"]
 
@@ -100,25 +114,16 @@ def test_function_zip_holds_only_its_own_code(sandboxes: dict[str, Sandbox]) -> 
 def test_without_the_shared_layer_the_handler_cannot_be_imported(
     tmp_path: Path, api_event: EventFactory, aws_env: dict[str, str]
 ) -> None:
-    sandbox = Sandbox.unpack(
-        tmp_path,
-        function_zip("add"),
-        [REQUIREMENTS_LAYER],
-        function_name="add",
-        extra_env=aws_env,
-    )
-    with pytest.raises(InvocationError) as raised:
-        sandbox.invoke(api_event("add"))
-    assert raised.value.error["errorType"] == "Runtime.ImportModuleError"
-    assert "calculator.shared" in raised.value.error["errorMessage"]
+    result = container(tmp_path, "add", [REQUIREMENTS_LAYER], aws_env).invoke(api_event("add"))
+    assert result.error is not None
+    assert result.error["errorType"] == "Runtime.ImportModuleError"
+    assert "calculator.shared" in result.error["errorMessage"]
 
 
 def test_without_the_requirements_layer_powertools_is_missing(
     tmp_path: Path, api_event: EventFactory, aws_env: dict[str, str]
 ) -> None:
-    sandbox = Sandbox.unpack(
-        tmp_path, function_zip("add"), [SHARED_LAYER], function_name="add", extra_env=aws_env
-    )
-    with pytest.raises(InvocationError) as raised:
-        sandbox.invoke(api_event("add"))
-    assert "aws_lambda_powertools" in raised.value.error["errorMessage"]
+    result = container(tmp_path, "add", [SHARED_LAYER], aws_env).invoke(api_event("add"))
+    assert result.error is not None
+    assert result.error["errorType"] == "Runtime.ImportModuleError"
+    assert "aws_lambda_powertools" in result.error["errorMessage"]

@@ -1,25 +1,14 @@
-"""Unpacks a function zip and its layers as Lambda does and invokes the handler in isolation."""
+"""A Lambda execution environment's files and variables: a function zip and its layers,
+unpacked where Lambda puts them, and the reserved environment the runtime sees."""
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 import sys
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-BOOTSTRAP = Path(__file__).with_name("bootstrap.py")
-
-
-class InvocationError(Exception):
-    """The handler raised, or could not be imported; carries Lambda's error document."""
-
-    def __init__(self, error: dict[str, Any]) -> None:
-        super().__init__(f"{error.get('errorType')}: {error.get('errorMessage')}")
-        self.error = error
 
 
 @dataclass(frozen=True)
@@ -74,27 +63,6 @@ class Sandbox:
             "AWS_DEFAULT_REGION": self.region,
             **self.extra_env,
         }
-
-    def invoke(self, event: dict[str, Any], python: str | None = None) -> Any:
-        """Runs the handler on `event` in a fresh interpreter; returns what it returned."""
-        completed = subprocess.run(
-            # -B: /var/task is read-only in Lambda, so no bytecode is ever written next to the code.
-            [python or runtime_python(), "-I", "-S", "-B", str(BOOTSTRAP)],
-            input=json.dumps(event),
-            capture_output=True,
-            text=True,
-            env=self.environment(),
-            cwd=self.task_root,
-            check=False,
-        )
-        if completed.returncode != 0 or not completed.stdout:
-            raise RuntimeError(
-                f"the runtime exited with {completed.returncode}: {completed.stderr.strip()}"
-            )
-        document = json.loads(completed.stdout)
-        if "error" in document:
-            raise InvocationError(document["error"])
-        return document["result"]
 
 
 def runtime_python() -> str:
