@@ -11,6 +11,7 @@ import pytest
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from calculator.functions.add import handler as add
+from calculator.shared.api import logger
 from calculator.shared.history import HistoryStore
 from lambda_events import EventFactory
 
@@ -124,3 +125,28 @@ def test_unknown_route_is_404_and_wrong_method_405(
     response = add.handler(event, lambda_context)
     assert response["statusCode"] == 405
     assert response["headers"]["Allow"] == "POST"
+
+
+class BrokenStore:
+    """A store with a bug in it: what an unexpected error looks like to the handler."""
+
+    def record(self, *_: object) -> None:
+        raise KeyError("a bug")
+
+
+def test_an_unexpected_error_is_a_generic_500_with_the_request_id_logged(
+    api_event: EventFactory,
+    lambda_context: LambdaContext,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr(add, "store", BrokenStore())
+    logger.setLevel("ERROR")
+    try:
+        status, body = call(api_event("add"), lambda_context)
+    finally:
+        logger.setLevel("CRITICAL")
+    assert (status, body) == (500, {"message": "Internal error", "requestId": "cZ3WvhzQoAMEJxw="})
+    (error,) = [r for r in caplog.records if r.getMessage() == "unhandled error"]
+    assert error.__dict__["api_request_id"] == "cZ3WvhzQoAMEJxw="
+    assert error.exc_info is not None and error.exc_info[0] is KeyError
