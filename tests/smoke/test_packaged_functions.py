@@ -111,19 +111,19 @@ def test_function_zip_holds_only_its_own_code(containers: dict[str, Container]) 
     assert files == ["calculator/functions/add/handler.py", "lambda_function.py"]
 
 
-def test_without_the_shared_layer_the_handler_cannot_be_imported(
-    tmp_path: Path, api_event: EventFactory, aws_env: dict[str, str]
+@pytest.mark.parametrize(
+    ("layers", "missing_module"),
+    [([REQUIREMENTS_LAYER], "calculator.shared"), ([SHARED_LAYER], "aws_lambda_powertools")],
+    ids=["without-shared-layer", "without-requirements-layer"],
+)
+def test_a_missing_layer_makes_the_handler_unimportable(
+    tmp_path: Path,
+    api_event: EventFactory,
+    aws_env: dict[str, str],
+    layers: list[Path],
+    missing_module: str,
 ) -> None:
-    result = container(tmp_path, "add", [REQUIREMENTS_LAYER], aws_env).invoke(api_event("add"))
+    result = container(tmp_path, "add", layers, aws_env).invoke(api_event("add"))
     assert result.error is not None
     assert result.error["errorType"] == "Runtime.ImportModuleError"
-    assert "calculator.shared" in result.error["errorMessage"]
-
-
-def test_without_the_requirements_layer_powertools_is_missing(
-    tmp_path: Path, api_event: EventFactory, aws_env: dict[str, str]
-) -> None:
-    result = container(tmp_path, "add", [SHARED_LAYER], aws_env).invoke(api_event("add"))
-    assert result.error is not None
-    assert result.error["errorType"] == "Runtime.ImportModuleError"
-    assert "aws_lambda_powertools" in result.error["errorMessage"]
+    assert missing_module in result.error["errorMessage"]
