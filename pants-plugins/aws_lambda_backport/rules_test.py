@@ -7,6 +7,7 @@ import zipfile
 
 import pytest  # pants: no-infer-dep (pytest comes with pants.testutil)
 from pants.backend.python.target_types import (
+    PythonRequirementTarget,
     PythonSourcesGeneratorTarget,
     PythonSourceTarget,
 )
@@ -38,6 +39,7 @@ python_aws_lambda_function(
     runtime="python3.13",
     architecture="arm64",
     dependencies=["!!src/lib"],
+    include_requirements=False,
 )
 """,
     "src/app/handler.py": "from lib.greeting import greet\n\ndef handle(event, context):\n"
@@ -54,11 +56,33 @@ python_aws_lambda_layer(
 """,
     "src/lib/greeting.py": "def greet(name):\n    return 'hello ' + name\n",
     "src/lib/py.typed": "",
+    # The same function through pex: `include_requirements=True` takes the pex path even when
+    # there is no requirement to resolve, so both paths can be compared byte for byte.
+    "src/via_pex/BUILD": """\
+python_aws_lambda_function(
+    name="lambda",
+    handler="app.handler:handle",
+    runtime="python3.13",
+    architecture="arm64",
+    dependencies=["src/app", "!!src/lib"],
+    include_requirements=True,
+)
+""",
+    # A layer of a real third-party requirement (a pure wheel from PyPI): the pex path.
+    "src/reqs/BUILD": """\
+python_requirement(name="six", requirements=["six==1.16.0"])
+python_aws_lambda_layer(
+    name="layer",
+    runtime="python3.13",
+    architecture="x86_64",
+    dependencies=[":six"],
+    include_sources=False,
+)
+""",
 }
 
 
-@pytest.fixture
-def rule_runner() -> RuleRunner:
+def make_rule_runner(*, isolated_local_store: bool = False) -> RuleRunner:
     runner = RuleRunner(
         rules=[
             *register.rules(),
@@ -72,15 +96,23 @@ def rule_runner() -> RuleRunner:
             *register.target_types(),
             PythonSourcesGeneratorTarget,
             PythonSourceTarget,
+            PythonRequirementTarget,
             ResourceTarget,
             FileTarget,
         ],
+        # Its own build root and its own store: nothing a previous build cached can answer.
+        isolated_local_store=isolated_local_store,
     )
     runner.set_options(
         ["--source-root-patterns=['src']", *pants_toml_args()], env_inherit=ENV_INHERIT
     )
     runner.write_files(PROJECT)
     return runner
+
+
+@pytest.fixture
+def rule_runner() -> RuleRunner:
+    return make_rule_runner()
 
 
 def build(
@@ -96,10 +128,23 @@ def build(
     return built, files
 
 
+def build_zip(
+    rule_runner: RuleRunner, address: Address, field_set_type: type[PackageFieldSet]
+) -> bytes:
+    field_set = field_set_type.create(rule_runner.get_target(address))
+    built = rule_runner.request(BuiltPackage, [field_set])
+    (zip_file,) = rule_runner.request(DigestContents, [built.digest])
+    return zip_file.content
+
+
+FUNCTION = (Address("src/app", target_name="lambda"), PythonAwsLambdaFunctionFieldSet)
+FUNCTION_VIA_PEX = (Address("src/via_pex", target_name="lambda"), PythonAwsLambdaFunctionFieldSet)
+SOURCES_LAYER = (Address("src/lib", target_name="layer"), PythonAwsLambdaLayerFieldSet)
+REQUIREMENTS_LAYER = (Address("src/reqs", target_name="layer"), PythonAwsLambdaLayerFieldSet)
+
+
 def test_function_zip_holds_its_code_and_the_reexported_handler(rule_runner: RuleRunner) -> None:
-    built, files = build(
-        rule_runner, Address("src/app", target_name="lambda"), PythonAwsLambdaFunctionFieldSet
-    )
+    built, files = build(rule_runner, *FUNCTION)
     # `!!src/lib` keeps the layer's code out, although handler.py imports it.
     assert set(files) == {"app/handler.py", "lambda_function.py"}
     assert files["lambda_function.py"] == b"from app.handler import handle as handler\n"
@@ -109,26 +154,54 @@ def test_function_zip_holds_its_code_and_the_reexported_handler(rule_runner: Rul
 
 
 def test_layer_lays_everything_out_under_python(rule_runner: RuleRunner) -> None:
-    _, files = build(
-        rule_runner, Address("src/lib", target_name="layer"), PythonAwsLambdaLayerFieldSet
-    )
+    _, files = build(rule_runner, *SOURCES_LAYER)
     assert set(files) == {"python/lib/greeting.py", "python/lib/py.typed"}
 
 
-def test_zips_are_reproducible(rule_runner: RuleRunner) -> None:
-    _, first = build(
-        rule_runner, Address("src/lib", target_name="layer"), PythonAwsLambdaLayerFieldSet
-    )
+def test_source_only_zip_is_the_zip_pex_would_write(rule_runner: RuleRunner) -> None:
+    """Without requirements the zip is written in the rule; it must equal pex's, byte for byte.
+
+    Entries, their order, directory entries, timestamps, permissions and compression: any
+    difference from `pex3 venv create --layout flat-zipped` fails here.
+    """
+    in_rule = build_zip(rule_runner, *FUNCTION)
+    via_pex = build_zip(rule_runner, *FUNCTION_VIA_PEX)
+    with zipfile.ZipFile(io.BytesIO(in_rule)) as archive:
+        names = archive.namelist()
+        infos = archive.infolist()
+    assert names == ["app/", "app/handler.py", "lambda_function.py"]
+    assert {info.date_time for info in infos} == {(1980, 1, 1, 0, 0, 0)}
+    assert [oct(info.external_attr >> 16) for info in infos] == ["0o40755", "0o100644", "0o100644"]
+    assert in_rule == via_pex
+
+
+def test_requirements_layer_is_built_by_pex(rule_runner: RuleRunner) -> None:
+    built, files = build(rule_runner, *REQUIREMENTS_LAYER)
+    assert files["python/six.py"].startswith(b"# Copyright (c) 2010-2020 Benjamin Peterson")
+    assert "python/six-1.16.0.dist-info/METADATA" in files
+    assert all(name.startswith("python/") for name in files)
+    assert "    Complete platform: python3.13-x86_64.json" in built.artifacts[0].extra_log_lines
+
+
+def test_a_changed_source_changes_the_zip(rule_runner: RuleRunner) -> None:
+    first = build_zip(rule_runner, *SOURCES_LAYER)
     rule_runner.write_files({"src/lib/greeting.py": "def greet(name):\n    return name\n"})
-    _, changed = build(
-        rule_runner, Address("src/lib", target_name="layer"), PythonAwsLambdaLayerFieldSet
-    )
-    assert first != changed
-    rule_runner.write_files(PROJECT)
-    _, again = build(
-        rule_runner, Address("src/lib", target_name="layer"), PythonAwsLambdaLayerFieldSet
-    )
-    assert again == first
+    assert build_zip(rule_runner, *SOURCES_LAYER) != first
+
+
+@pytest.mark.parametrize(
+    "artifact",
+    [FUNCTION, SOURCES_LAYER, REQUIREMENTS_LAYER],
+    ids=["function-in-rule", "layer-in-rule", "requirements-layer-via-pex"],
+)
+def test_zips_are_reproducible_across_independent_builds(
+    artifact: tuple[Address, type[PackageFieldSet]],
+) -> None:
+    """Two builds in separate build roots with separate stores: no engine memo, no process cache
+    and no earlier output can answer for the second one, so equal bytes come from the build."""
+    first, second = (make_rule_runner(isolated_local_store=True) for _ in range(2))
+    assert first.build_root != second.build_root
+    assert build_zip(first, *artifact) == build_zip(second, *artifact)
 
 
 @pytest.mark.parametrize("architecture", ["x86_64", "arm64"])
