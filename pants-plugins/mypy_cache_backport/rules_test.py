@@ -1,0 +1,83 @@
+"""Runs the real mypy check twice in a RuleRunner and looks for the cache it must leave behind."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from pants.backend.python.dependency_inference import rules as dependency_inference_rules
+from pants.backend.python.target_types import PythonSourcesGeneratorTarget, PythonSourceTarget
+from pants.backend.python.target_types_rules import rules as python_target_types_rules
+from pants.backend.python.typecheck.mypy import rules as upstream_mypy_rules
+from pants.backend.python.typecheck.mypy import subsystem as mypy_subsystem
+from pants.backend.python.typecheck.mypy.rules import MyPyRequest
+from pants.backend.python.typecheck.mypy.subsystem import MyPyFieldSet
+from pants.core.goals.check import CheckResults
+from pants.core.util_rules import config_files
+from pants.engine.addresses import Address
+from pants.engine.rules import QueryRule
+from pants.testutil.rule_runner import RuleRunner
+
+from mypy_cache_backport import register
+from plugin_testing import ENV_INHERIT, pants_toml_args
+
+# The repo's own mypy lockfile, in the sandbox through a `file` target.
+MYPY_LOCK = "3rdparty/python/mypy.lock"
+
+
+def check(rule_runner: RuleRunner) -> CheckResults:
+    rule_runner.set_options(
+        [
+            f"--python-resolves={json.dumps({'mypy': MYPY_LOCK})}",
+            "--mypy-install-from-resolve=mypy",
+            "--mypy-requirements=['mypy']",
+            *pants_toml_args(),
+        ],
+        env_inherit=ENV_INHERIT,
+    )
+    target = rule_runner.get_target(Address("src", relative_file_path="app.py"))
+    return rule_runner.request(CheckResults, [MyPyRequest([MyPyFieldSet.create(target)])])
+
+
+def test_mypy_leaves_its_cache_in_the_named_cache(tmp_path: Path) -> None:
+    rule_runner = RuleRunner(
+        rules=[
+            *register.rules(),
+            *upstream_mypy_rules.rules(),
+            *mypy_subsystem.rules(),
+            *python_target_types_rules(),
+            *dependency_inference_rules.rules(),
+            *config_files.rules(),
+            QueryRule(CheckResults, [MyPyRequest]),
+        ],
+        target_types=[PythonSourcesGeneratorTarget, PythonSourceTarget],
+        # A named caches directory of its own, so only this run can have written the cache.
+        bootstrap_args=[f"--named-caches-dir={tmp_path}"],
+    )
+    rule_runner.write_files(
+        {
+            MYPY_LOCK: Path(MYPY_LOCK).read_text(),
+            "src/BUILD": "python_sources()",
+            "src/app.py": "def double(x: int) -> int:\n    return 2 * x\n",
+        }
+    )
+    repo_key = hashlib.sha256(rule_runner.build_root.encode()).hexdigest()
+    cache_db = tmp_path / "mypy_cache" / repo_key / "3.13" / "cache.db"
+
+    results = check(rule_runner)
+    assert [result.exit_code for result in results.results] == [0]
+    # Without the backport the run succeeds just the same, but leaves no cache.db behind.
+    assert cache_db.is_file()
+    assert cache_db.stat().st_size > 0
+
+
+def test_the_patch_only_adds_upstreams_line() -> None:
+    register.rules()
+    script = '    /bin/mkdir -p "$SANDBOX_CACHE_DIR" > /dev/null 2>&1\n    run mypy\n'
+    assert upstream_mypy_rules.dedent(script) == (  # type: ignore[attr-defined]
+        '/bin/mkdir -p "$SANDBOX_CACHE_DIR" > /dev/null 2>&1\n'
+        '/bin/mkdir -p "$NAMED_CACHE_DIR" > /dev/null 2>&1\n'
+        "run mypy\n"
+    )
+    assert upstream_mypy_rules.dedent("    a\n      b\n") == "a\n  b\n"  # type: ignore[attr-defined]
