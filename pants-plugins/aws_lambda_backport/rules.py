@@ -14,10 +14,10 @@ editing one handler slower than a Makefile (pants-plugins/README.md).
 
 from __future__ import annotations
 
-import io
+import json
 import logging
-import zipfile
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Union
@@ -34,8 +34,10 @@ from pants.backend.python.util_rules.faas import (
     ResolvePythonFaaSHandlerRequest,
 )
 from pants.backend.python.util_rules.faas import rules as faas_rules
+from pants.backend.python.util_rules.interpreter_constraints import InterpreterConstraints
 from pants.backend.python.util_rules.pex import CompletePlatforms, Pex, PexPlatforms
 from pants.backend.python.util_rules.pex_cli import PexCliProcess
+from pants.backend.python.util_rules.pex_environment import PythonExecutable
 from pants.backend.python.util_rules.pex_from_targets import PexFromTargetsRequest
 from pants.backend.python.util_rules.python_sources import (
     PythonSourceFiles,
@@ -51,16 +53,26 @@ from pants.core.goals.package import (
 from pants.core.target_types import FileSourceField
 from pants.core.util_rules.environments import EnvironmentField
 from pants.engine.addresses import Address
-from pants.engine.fs import CreateDigest, Digest, DigestContents, FileContent, MergeDigests
-from pants.engine.process import ProcessResult
+from pants.engine.fs import (
+    AddPrefix,
+    CreateDigest,
+    Digest,
+    DigestContents,
+    FileContent,
+    MergeDigests,
+)
+from pants.engine.process import Process, ProcessResult
 from pants.engine.rules import Get, collect_rules, rule
 from pants.engine.target import InvalidFieldException, TransitiveTargets, TransitiveTargetsRequest
 from pants.engine.unions import UnionRule
 from pants.util.logging import LogLevel
 
+from aws_lambda_backport import lambda_zip
+from aws_lambda_backport.lambda_zip import deterministic_zip
 from aws_lambda_backport.target_types import (
     PythonAwsLambdaArchitecture,
     PythonAWSLambdaFunction,
+    PythonAwsLambdaIncludeBytecode,
     PythonAwsLambdaIncludeSources,
     PythonAWSLambdaLayer,
     PythonAwsLambdaLayerDependenciesField,
@@ -81,6 +93,7 @@ class PythonAwsLambdaFunctionFieldSet(PackageFieldSet):
 
     handler: PythonAwsLambdaHandlerField
     include_requirements: PythonAwsLambdaIncludeRequirements
+    include_bytecode: PythonAwsLambdaIncludeBytecode
     runtime: PythonAwsLambdaRuntime
     architecture: PythonAwsLambdaArchitecture
     complete_platforms: PythonFaaSCompletePlatforms
@@ -95,6 +108,7 @@ class PythonAwsLambdaLayerFieldSet(PackageFieldSet):
     dependencies: PythonAwsLambdaLayerDependenciesField
     include_requirements: PythonAwsLambdaIncludeRequirements
     include_sources: PythonAwsLambdaIncludeSources
+    include_bytecode: PythonAwsLambdaIncludeBytecode
     runtime: PythonAwsLambdaRuntime
     architecture: PythonAwsLambdaArchitecture
     complete_platforms: PythonFaaSCompletePlatforms
@@ -114,6 +128,16 @@ class LambdaPlatformsRequest:
 class LambdaPlatforms:
     platforms: PexPlatforms
     complete_platforms: CompletePlatforms
+    # The runtime's `major.minor`, e.g. "3.13": the interpreter that compiles its bytecode.
+    python_version: str
+
+
+_RUNTIME_VERSION = re.compile(r"^python(?P<version>\d+\.\d+)$")
+
+
+def runtime_python_version(runtime: str) -> Optional[str]:
+    match = _RUNTIME_VERSION.match(runtime)
+    return match["version"] if match else None
 
 
 def bundled_complete_platform(runtime: str, architecture: str) -> Optional[Path]:
@@ -124,14 +148,17 @@ def bundled_complete_platform(runtime: str, architecture: str) -> Optional[Path]
 @rule
 async def lambda_platforms(request: LambdaPlatformsRequest) -> LambdaPlatforms:
     """Explicit `complete_platforms` win; else the bundled file for `runtime` + `architecture`."""
+    runtime = request.runtime.value
+    architecture = request.architecture.value
     if request.complete_platforms.value:
         explicit = await Get(
             CompletePlatforms, PythonFaaSCompletePlatforms, request.complete_platforms
         )
-        return LambdaPlatforms(PexPlatforms(), explicit)
+        # The interpreter the platform describes, as pex reads it from the file.
+        contents = await Get(DigestContents, Digest, explicit.digest)
+        environment = json.loads(contents[0].content)["marker_environment"]
+        return LambdaPlatforms(PexPlatforms(), explicit, environment["python_version"])
 
-    runtime = request.runtime.value
-    architecture = request.architecture.value
     if runtime is None:
         raise InvalidFieldException(
             f"{request.address} must set `runtime` (e.g. `python3.13`) or `complete_platforms`."
@@ -146,47 +173,26 @@ async def lambda_platforms(request: LambdaPlatformsRequest) -> LambdaPlatforms:
             )
         # 2.17's fallback: an abbreviated platform, less accurate but still usable.
         abbreviated = request.runtime.to_platform_string() or ""
-        return LambdaPlatforms(PexPlatforms([abbreviated]), CompletePlatforms())
+        return LambdaPlatforms(
+            PexPlatforms([abbreviated]), CompletePlatforms(), _python_version(request, runtime)
+        )
 
     file_name = f"__lambda_complete_platforms/{bundled.name}"
     digest = await Get(Digest, CreateDigest([FileContent(file_name, bundled.read_bytes())]))
-    return LambdaPlatforms(PexPlatforms(), CompletePlatforms([file_name], digest=digest))
+    return LambdaPlatforms(
+        PexPlatforms(),
+        CompletePlatforms([file_name], digest=digest),
+        _python_version(request, runtime),
+    )
 
 
-# What `pex3 venv create --layout flat-zipped` writes, so both paths give the same kind of zip:
-# DOS epoch timestamps, Unix permissions 0644/0755, deflated files, stored directory entries.
-ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
-_UNIX_FILE = 0o100644 << 16
-_UNIX_DIR = (0o040755 << 16) | 0x10  # 0x10: the MS-DOS directory attribute
-
-
-def deterministic_zip(files: Mapping[str, bytes], prefix: Optional[str] = None) -> bytes:
-    """A zip of `files` whose bytes depend only on their paths and contents.
-
-    Entries are sorted by path, each directory under `prefix` gets its own entry (as pex writes
-    them; the prefix itself gets none), and nothing of the host leaks in: no timestamps, owners
-    or permission bits of the build machine.
-    """
-    root = f"{prefix}/" if prefix else ""
-    entries: dict[str, Optional[bytes]] = {}
-    for path, data in files.items():
-        parts = path.split("/")
-        for depth in range(1, len(parts)):
-            entries[root + "/".join(parts[:depth]) + "/"] = None
-        entries[root + path] = data
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name in sorted(entries):
-            content = entries[name]
-            info = zipfile.ZipInfo(name, date_time=ZIP_EPOCH)
-            info.create_system = 3  # Unix, so that the permission bits are read
-            if content is None:
-                info.external_attr = _UNIX_DIR
-                archive.writestr(info, b"", compress_type=zipfile.ZIP_STORED)
-            else:
-                info.external_attr = _UNIX_FILE
-                archive.writestr(info, content, compress_type=zipfile.ZIP_DEFLATED)
-    return buffer.getvalue()
+def _python_version(request: LambdaPlatformsRequest, runtime: str) -> str:
+    version = runtime_python_version(runtime)
+    if version is None:
+        raise InvalidFieldException(
+            f"{request.address}: `runtime={runtime!r}` is not a Python runtime like `python3.13`."
+        )
+    return version
 
 
 @dataclass(frozen=True)
@@ -237,45 +243,84 @@ class BuildLambdaArtifactRequest:
     output_path: OutputPathField
     include_requirements: bool
     include_sources: bool
+    include_bytecode: bool
     handler: Optional[PythonAwsLambdaHandlerField]
     prefix_in_artifact: Optional[str]
+    # Where Lambda unpacks the zip: /var/task for a function, /opt for a layer.
+    unpacked_at: str
 
 
-@rule
-async def build_lambda_artifact(request: BuildLambdaArtifactRequest) -> BuiltPackage:
-    platforms = await Get(LambdaPlatforms, LambdaPlatformsRequest, request.platforms_request)
+@dataclass(frozen=True)
+class AddBytecodeRequest:
+    address: Address
+    zip_digest: Digest  # holds exactly `path`
+    path: str
+    python_version: str
+    unpacked_at: str
 
-    additional_files: tuple[FileContent, ...] = ()
-    log_lines: tuple[str, ...] = ()
-    if request.handler is not None:
-        handler = await Get(
-            ResolvedPythonFaaSHandler, ResolvePythonFaaSHandlerRequest(request.handler)
-        )
-        # A fixed entry point, so infrastructure says `lambda_function.handler` for every function.
-        content = f"from {handler.module} import {handler.func} as {REEXPORTED_HANDLER_FUNC}\n"
-        additional_files = (FileContent(f"{REEXPORTED_HANDLER_MODULE}.py", content.encode()),)
-        log_lines = (f"    Handler: {REEXPORTED_HANDLER_MODULE}.{REEXPORTED_HANDLER_FUNC}",)
-    details = tuple(
-        f"    Complete platform: {Path(path).name}" for path in platforms.complete_platforms
+
+@dataclass(frozen=True)
+class ZipWithBytecode:
+    digest: Digest
+
+
+@rule(desc="Compile bytecode into a Lambda zip", level=LogLevel.DEBUG)
+async def add_bytecode(request: AddBytecodeRequest) -> ZipWithBytecode:
+    """Runs lambda_zip.py on the runtime's CPython: only it writes bytecode that version loads."""
+    python = await Get(
+        PythonExecutable,
+        InterpreterConstraints([f"CPython=={request.python_version}.*"]),
     )
-    output_filename = request.output_path.value_or_default(file_ending="zip")
-
-    if not request.include_requirements:
-        source_only = await Get(
-            SourceOnlyArtifact,
-            SourceOnlyArtifactRequest(
-                address=request.address,
-                output_filename=output_filename,
-                include_sources=request.include_sources,
-                additional_files=additional_files,
-                prefix_in_artifact=request.prefix_in_artifact,
+    without_bytecode = "__without_bytecode"
+    script = "__lambda_zip.py"
+    input_digest = await Get(
+        Digest,
+        MergeDigests(
+            [
+                await Get(Digest, AddPrefix(request.zip_digest, without_bytecode)),
+                await Get(
+                    Digest,
+                    CreateDigest([FileContent(script, Path(lambda_zip.__file__).read_bytes())]),
+                ),
+            ]
+        ),
+    )
+    result = await Get(
+        ProcessResult,
+        Process(
+            # -s: no user site-packages; the standard library is all the script needs.
+            argv=(
+                python.path,
+                "-s",
+                script,
+                "add-bytecode",
+                f"{without_bytecode}/{request.path}",
+                request.path,
+                f"--root={request.unpacked_at}",
             ),
-        )
-        return BuiltPackage(
-            digest=source_only.digest,
-            artifacts=(BuiltPackageArtifact(output_filename, extra_log_lines=details + log_lines),),
-        )
+            # Before 3.11 (bpo-37596), set constants were marshalled in hash order: a fixed seed
+            # keeps older runtimes' bytecode reproducible too.
+            env={"PYTHONHASHSEED": "0"},
+            input_digest=input_digest,
+            output_files=(request.path,),
+            # Interpreters come from pyenv or PATH ([python-bootstrap]), not from a download.
+            append_only_caches=python.append_only_caches,
+            description=f"Compile Python {request.python_version} bytecode for {request.address}",
+            level=LogLevel.DEBUG,
+        ),
+    )
+    if result.stdout.strip():
+        logger.info(f"{request.address}: {result.stdout.decode().strip()}")
+    return ZipWithBytecode(result.output_digest)
 
+
+async def _build_with_pex(
+    request: BuildLambdaArtifactRequest,
+    platforms: LambdaPlatforms,
+    additional_files: tuple[FileContent, ...],
+    output_filename: str,
+) -> Digest:
+    """Upstream's flow: a packed PEX of the closure, laid out as a zip by `pex3 venv create`."""
     additional_sources = (
         await Get(Digest, CreateDigest(additional_files)) if additional_files else None
     )
@@ -288,7 +333,7 @@ async def build_lambda_artifact(request: BuildLambdaArtifactRequest) -> BuiltPac
         PexFromTargetsRequest(
             addresses=[request.address],
             internal_only=False,
-            include_requirements=request.include_requirements,
+            include_requirements=True,
             include_source_files=request.include_sources,
             output_filename="faas_repository.pex",
             platforms=platforms.platforms,
@@ -324,8 +369,58 @@ async def build_lambda_artifact(request: BuildLambdaArtifactRequest) -> BuiltPac
             description=f"Build {request.target_name} artifact for {request.address}",
         ),
     )
+    return result.output_digest
+
+
+@rule
+async def build_lambda_artifact(request: BuildLambdaArtifactRequest) -> BuiltPackage:
+    platforms = await Get(LambdaPlatforms, LambdaPlatformsRequest, request.platforms_request)
+
+    additional_files: tuple[FileContent, ...] = ()
+    log_lines: tuple[str, ...] = ()
+    if request.handler is not None:
+        handler = await Get(
+            ResolvedPythonFaaSHandler, ResolvePythonFaaSHandlerRequest(request.handler)
+        )
+        # A fixed entry point, so infrastructure says `lambda_function.handler` for every function.
+        content = f"from {handler.module} import {handler.func} as {REEXPORTED_HANDLER_FUNC}\n"
+        additional_files = (FileContent(f"{REEXPORTED_HANDLER_MODULE}.py", content.encode()),)
+        log_lines = (f"    Handler: {REEXPORTED_HANDLER_MODULE}.{REEXPORTED_HANDLER_FUNC}",)
+    details = tuple(
+        f"    Complete platform: {Path(path).name}" for path in platforms.complete_platforms
+    )
+    output_filename = request.output_path.value_or_default(file_ending="zip")
+
+    if not request.include_requirements:
+        source_only = await Get(
+            SourceOnlyArtifact,
+            SourceOnlyArtifactRequest(
+                address=request.address,
+                output_filename=output_filename,
+                include_sources=request.include_sources,
+                additional_files=additional_files,
+                prefix_in_artifact=request.prefix_in_artifact,
+            ),
+        )
+        zip_digest = source_only.digest
+    else:
+        zip_digest = await _build_with_pex(request, platforms, additional_files, output_filename)
+
+    if request.include_bytecode:
+        with_bytecode = await Get(
+            ZipWithBytecode,
+            AddBytecodeRequest(
+                address=request.address,
+                zip_digest=zip_digest,
+                path=output_filename,
+                python_version=platforms.python_version,
+                unpacked_at=request.unpacked_at,
+            ),
+        )
+        zip_digest = with_bytecode.digest
+        details += (f"    Bytecode: CPython {platforms.python_version}, checked-hash .pyc",)
     return BuiltPackage(
-        digest=result.output_digest,
+        digest=zip_digest,
         artifacts=(BuiltPackageArtifact(output_filename, extra_log_lines=details + log_lines),),
     )
 
@@ -354,8 +449,10 @@ async def package_python_aws_lambda_function(
             output_path=field_set.output_path,
             include_requirements=field_set.include_requirements.value,
             include_sources=True,
+            include_bytecode=field_set.include_bytecode.value,
             handler=field_set.handler,
             prefix_in_artifact=None,
+            unpacked_at="/var/task",
         ),
     )
 
@@ -371,9 +468,11 @@ async def package_python_aws_lambda_layer(field_set: PythonAwsLambdaLayerFieldSe
             output_path=field_set.output_path,
             include_requirements=field_set.include_requirements.value,
             include_sources=field_set.include_sources.value,
+            include_bytecode=field_set.include_bytecode.value,
             handler=None,
             # Lambda adds /opt/python to sys.path; a layer zip unpacks into /opt.
             prefix_in_artifact=LAYER_PREFIX,
+            unpacked_at="/opt",
         ),
     )
 

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import io
+import os
+import shutil
+import subprocess
+import time
 import zipfile
+from pathlib import Path
 
 import pytest  # pants: no-infer-dep (pytest comes with pants.testutil)
 from pants.backend.python.target_types import (
@@ -22,6 +27,7 @@ from pants.engine.rules import QueryRule
 from pants.testutil.rule_runner import RuleRunner
 
 from aws_lambda_backport import register
+from aws_lambda_backport.lambda_zip import ZIP_EPOCH
 from aws_lambda_backport.rules import (
     LambdaPlatforms,
     LambdaPlatformsRequest,
@@ -54,7 +60,10 @@ python_aws_lambda_layer(
     include_requirements=False,
 )
 """,
-    "src/lib/greeting.py": "def greet(name):\n    return 'hello ' + name\n",
+    # A set constant: marshalled in hash order before Python 3.11, so reproducible bytecode
+    # needs a fixed hash seed there (3.13 sorts them).
+    "src/lib/greeting.py": "def greet(name):\n"
+    "    return name if name in {'hello', 'hi', 'hey', 'howdy'} else 'hello ' + name\n",
     "src/lib/py.typed": "",
     # The same function through pex: `include_requirements=True` takes the pex path even when
     # there is no requirement to resolve, so both paths can be compared byte for byte.
@@ -146,7 +155,12 @@ REQUIREMENTS_LAYER = (Address("src/reqs", target_name="layer"), PythonAwsLambdaL
 def test_function_zip_holds_its_code_and_the_reexported_handler(rule_runner: RuleRunner) -> None:
     built, files = build(rule_runner, *FUNCTION)
     # `!!src/lib` keeps the layer's code out, although handler.py imports it.
-    assert set(files) == {"app/handler.py", "lambda_function.py"}
+    assert set(files) == {
+        "app/handler.py",
+        "app/__pycache__/handler.cpython-313.pyc",
+        "lambda_function.py",
+        "__pycache__/lambda_function.cpython-313.pyc",
+    }
     assert files["lambda_function.py"] == b"from app.handler import handle as handler\n"
     assert built.artifacts[0].relpath == "src.app/lambda.zip"
     assert "    Handler: lambda_function.handler" in built.artifacts[0].extra_log_lines
@@ -155,15 +169,30 @@ def test_function_zip_holds_its_code_and_the_reexported_handler(rule_runner: Rul
 
 def test_layer_lays_everything_out_under_python(rule_runner: RuleRunner) -> None:
     _, files = build(rule_runner, *SOURCES_LAYER)
-    assert set(files) == {"python/lib/greeting.py", "python/lib/py.typed"}
+    assert set(files) == {
+        "python/lib/greeting.py",
+        "python/lib/__pycache__/greeting.cpython-313.pyc",
+        "python/lib/py.typed",
+    }
 
 
 def test_source_only_zip_is_the_zip_pex_would_write(rule_runner: RuleRunner) -> None:
     """Without requirements the zip is written in the rule; it must equal pex's, byte for byte.
 
     Entries, their order, directory entries, timestamps, permissions and compression: any
-    difference from `pex3 venv create --layout flat-zipped` fails here.
+    difference from `pex3 venv create --layout flat-zipped` fails here. Without bytecode, so
+    that this is upstream's zip exactly.
     """
+    rule_runner.write_files(
+        {
+            f"{address.spec_path}/BUILD": (
+                PROJECT[f"{address.spec_path}/BUILD"].replace(
+                    "    name=", "    include_bytecode=False,\n    name=", 1
+                )
+            )
+            for address, _ in (FUNCTION, FUNCTION_VIA_PEX)
+        }
+    )
     in_rule = build_zip(rule_runner, *FUNCTION)
     via_pex = build_zip(rule_runner, *FUNCTION_VIA_PEX)
     with zipfile.ZipFile(io.BytesIO(in_rule)) as archive:
@@ -173,6 +202,59 @@ def test_source_only_zip_is_the_zip_pex_would_write(rule_runner: RuleRunner) -> 
     assert {info.date_time for info in infos} == {(1980, 1, 1, 0, 0, 0)}
     assert [oct(info.external_attr >> 16) for info in infos] == ["0o40755", "0o100644", "0o100644"]
     assert in_rule == via_pex
+
+
+ZIP_EPOCH_SECONDS = time.mktime((*ZIP_EPOCH, 0, 0, -1))
+
+
+def runtime_python() -> str:
+    """A CPython 3.13, found as pants.toml's [python-bootstrap] finds it (PATH, then pyenv)."""
+    candidates = [shutil.which("python3.13")]
+    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    candidates += [str(p) for p in sorted(pyenv_root.glob("versions/3.13*/bin/python3.13"))]
+    for candidate in filter(None, candidates):
+        if subprocess.run([candidate, "-c", "pass"], capture_output=True).returncode == 0:
+            return candidate
+    raise AssertionError("no CPython 3.13 to load the bytecode with")
+
+
+def test_bytecode_is_what_python313_loads_from_a_read_only_tree(
+    rule_runner: RuleRunner, tmp_path: Path
+) -> None:
+    """Unpacked read-only as Lambda does (function in /var/task, layer in /opt), importing the
+    handler loads every module from its .pyc: none is compiled from source."""
+    sources: list[Path] = []
+    for (address, field_set_type), root in ((FUNCTION, "task"), (SOURCES_LAYER, "opt")):
+        with zipfile.ZipFile(io.BytesIO(build_zip(rule_runner, address, field_set_type))) as zf:
+            zf.extractall(tmp_path / root)
+            sources += [tmp_path / root / n for n in zf.namelist() if n.endswith(".py")]
+    for path in tmp_path.rglob("*"):
+        # As unzip leaves them: the entries' 1980 dates (zipfile would leave "now", which
+        # a timestamp-based .pyc compiled seconds earlier could match by chance), read-only.
+        os.utime(path, (ZIP_EPOCH_SECONDS, ZIP_EPOCH_SECONDS))
+        path.chmod(0o555 if path.is_dir() else 0o444)
+    search_path = [str(tmp_path / "task"), str(tmp_path / "opt" / "python")]
+    code = f"import sys; sys.path[:0] = {search_path!r}; import lambda_function"
+    verbose = subprocess.run(
+        [runtime_python(), "-I", "-S", "-v", "-c", code], capture_output=True, text=True
+    ).stderr
+    assert len(sources) == 3
+    for source in sources:
+        pyc = source.parent / "__pycache__" / f"{source.stem}.cpython-313.pyc"
+        # `-v` says "<pyc> matches <py>" only when it validated and used the bytecode.
+        assert f"{pyc} matches {source}" in verbose, verbose[-3000:]
+
+
+def test_include_bytecode_false_ships_sources_only(rule_runner: RuleRunner) -> None:
+    rule_runner.write_files(
+        {
+            "src/lib/BUILD": PROJECT["src/lib/BUILD"].replace(
+                "    name=", "    include_bytecode=False,\n    name="
+            )
+        }
+    )
+    _, files = build(rule_runner, *SOURCES_LAYER)
+    assert set(files) == {"python/lib/greeting.py", "python/lib/py.typed"}
 
 
 def test_requirements_layer_is_built_by_pex(rule_runner: RuleRunner) -> None:

