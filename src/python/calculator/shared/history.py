@@ -18,6 +18,7 @@ import botocore.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from calculator.shared import snapstart
 from calculator.shared.arithmetic import Operation
 from calculator.shared.models import Calculation
 from calculator.shared.numbers import parse_exact
@@ -80,6 +81,7 @@ class HistoryStore:
         # botocore, not boto3: a client is all we need, and `import boto3` also imports
         # s3transfer (README, "Cold start").
         client = botocore.session.get_session().create_client("dynamodb", config=CLIENT_CONFIG)
+        snapstart.survive_snapshots(client)
         # botocore's stubs type every client as BaseClient; this one is DynamoDB's.
         return cls(cast("DynamoDBClient", client), table_name)
 
