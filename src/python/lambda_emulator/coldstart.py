@@ -75,10 +75,12 @@ PROLOGUE = """\
 import sys, time
 sys.path[:] = [{task_root!r}, {layers_site!r}, {layers!r}, *[p for p in sys.path if p]]
 """
-EPILOGUE = "\nprint(time.monotonic_ns())\n"
+STAMP = "\nprint(time.monotonic_ns())\n"
+# Init, then the first invocation, in one process: two stamps.
 FIRST_INVOCATION = """\
-import json, types
 import lambda_function
+print(time.monotonic_ns())
+import json, types
 event = json.loads(open({event!r}).read())
 context = types.SimpleNamespace(
     function_name={name!r}, function_version="$LATEST", memory_limit_in_mb=128,
@@ -88,6 +90,25 @@ context = types.SimpleNamespace(
 response = lambda_function.handler(event, context)
 assert response["statusCode"] == 200, response
 """
+# What each layer of the stack adds to init (--layers): botocore, Powertools' logger, its event
+# handler, the validation machinery (pydantic and Powertools' OpenAPI params), then everything
+# (= `import lambda_function`, which also creates the DynamoDB client). CLIENT alone, against
+# the first row, is what creating the client costs.
+CLIENT = 'import botocore.session; botocore.session.get_session().create_client("dynamodb")'
+STACK = (
+    ("botocore", "import botocore.session"),
+    ("+ Powertools Logger", "from aws_lambda_powertools import Logger"),
+    (
+        "+ Powertools event handler",
+        "from aws_lambda_powertools.event_handler import APIGatewayHttpResolver",
+    ),
+    (
+        "+ validation (pydantic, Powertools OpenAPI params)",
+        "import pydantic.main, aws_lambda_powertools.event_handler.openapi.params, "
+        "aws_lambda_powertools.event_handler.middlewares.openapi_validation",
+    ),
+    ("+ our code and its DynamoDB client: `import lambda_function`", "import lambda_function"),
+)
 
 
 def build_function_names() -> list[str]:
@@ -167,12 +188,12 @@ def code_for(sandbox: Sandbox, body: str) -> str:
             layers=str(layers),
         )
         + body
-        + EPILOGUE
+        + STAMP
     )
 
 
-def timed_ms(code: str, env: dict[str, str], cwd: Path) -> float:
-    """Process start to the end of `code`, in ms, in a fresh isolated interpreter."""
+def timed_ms(code: str, env: dict[str, str], cwd: Path) -> list[float]:
+    """Process start to each time stamp `code` prints, in ms, in a fresh isolated interpreter."""
     started = time.monotonic_ns()
     completed = subprocess.run(
         [runtime_python(), *ISOLATED, "-c", code],
@@ -183,7 +204,7 @@ def timed_ms(code: str, env: dict[str, str], cwd: Path) -> float:
     )
     if completed.returncode != 0:
         sys.exit(f"coldstart: the measured process failed:\n{code}\n{completed.stderr}")
-    return (int(completed.stdout.split()[-1]) - started) / 1e6
+    return [(int(stamp) - started) / 1e6 for stamp in completed.stdout.split()]
 
 
 def import_breakdown(sandbox: Sandbox) -> Counter[str]:
@@ -263,6 +284,9 @@ def main() -> None:
     parser.add_argument("--dist", type=Path, default=Path("dist"), help="where the zips are")
     parser.add_argument("--events", type=Path, default=Path("tests/events"), help="fixtures")
     parser.add_argument("--template", type=Path, default=Path("infra/template.yaml"))
+    parser.add_argument(
+        "--layers", action="store_true", help="also measure what each layer of the stack adds"
+    )
     args = parser.parse_args()
     if args.runs < 3:
         parser.error("--runs must be at least 3")
@@ -317,23 +341,34 @@ def report(
     init: dict[tuple[str, str], list[float]] = {(f, t): [] for f in functions for t in TREES}
     first: dict[tuple[str, str], list[float]] = {(f, t): [] for f in functions for t in TREES}
     any_sandbox = trees["packaged"].sandboxes[functions[0]]
+    stack: dict[str, list[float]] = {label: [] for label, _ in STACK}
+    client: list[float] = []
     # Alternating: one of each measurement per round, so load on the machine hits all alike.
     for _ in range(args.runs):
-        bare.append(timed_ms("import time" + EPILOGUE, any_sandbox.environment(), scratch))
+        bare += timed_ms("import time" + STAMP, any_sandbox.environment(), scratch)
         for tree_name, tree in trees.items():
             sandbox = tree.sandboxes[functions[0]]
-            sdk[tree_name].append(
-                timed_ms(code_for(sandbox, SDK_BASELINE), sandbox.environment(), sandbox.task_root)
+            sdk[tree_name] += timed_ms(
+                code_for(sandbox, SDK_BASELINE), sandbox.environment(), sandbox.task_root
             )
             for name, sandbox in tree.sandboxes.items():
-                env = sandbox.environment()
-                init[name, tree_name].append(
-                    timed_ms(code_for(sandbox, "import lambda_function"), env, sandbox.task_root)
-                )
                 event = fresh_event(args.events, name, scratch)
                 body = FIRST_INVOCATION.format(event=str(event), name=name, region=REGION)
-                first[name, tree_name].append(
-                    timed_ms(code_for(sandbox, body), env, sandbox.task_root)
+                imported, invoked = timed_ms(
+                    code_for(sandbox, body), sandbox.environment(), sandbox.task_root
+                )
+                init[name, tree_name].append(imported)
+                first[name, tree_name].append(invoked)
+        if args.layers:
+            sandbox = trees["precompiled"].sandboxes[functions[0]]
+            client += timed_ms(code_for(sandbox, CLIENT), sandbox.environment(), sandbox.task_root)
+            statements: list[str] = []
+            for label, statement in STACK:
+                statements.append(statement)
+                stack[label] += timed_ms(
+                    code_for(sandbox, "\n".join(statements)),
+                    sandbox.environment(),
+                    sandbox.task_root,
                 )
 
     print(
@@ -347,7 +382,8 @@ def report(
         "precompiled.\n"
     )
     print(
-        "| function | tree | init (ms) | init + 1st invocation (ms) | SDK baseline (ms) | init / SDK |"
+        "| function | tree | init (ms) | init + 1st invocation (ms) | SDK baseline (ms) "
+        "| init / SDK |"
     )
     print("| --- | --- | ---: | ---: | ---: | ---: |")
     for name in functions:
@@ -358,6 +394,21 @@ def report(
                 f"| {name} | {tree_name} | {init_median:,.0f} | {ms(first[name, tree_name])} "
                 f"| {sdk_median:,.0f} | {init_median / sdk_median:.2f}x |"
             )
+    if args.layers:
+        print(
+            f"\nWhat each layer adds to init ({functions[0]}, precompiled tree; each row also "
+            "imports what the rows above it do; medians):\n"
+        )
+        print("| layer | init (ms) | adds (ms) |")
+        print("| --- | ---: | ---: |")
+        previous = statistics.median(bare)
+        print(f"| bare interpreter | {previous:,.0f} | |")
+        for label, _ in STACK:
+            median = statistics.median(stack[label])
+            print(f"| {label} | {median:,.0f} | {median - previous:+,.0f} |")
+            previous = median
+        created = statistics.median(client) - statistics.median(stack[STACK[0][0]])
+        print(f"\nOf which creating the DynamoDB client with botocore: {created:,.0f} ms.")
 
     # importtime runs are as noisy as the others: the median of a few, per package.
     samples = {
