@@ -53,9 +53,9 @@ def main() -> None:
         sys.exit(1)
     print(
         f"\nstack {target.stack} ({args.architecture}, SnapStart "
-        f"{'on' if args.snapstart else 'off'}) deployed and verified: code hashes, published "
-        "versions, handlers, runtime, architecture, layers, SnapStart, the alias the API "
-        "invokes, table keys, least-privilege roles."
+        f"{'on' if args.snapstart else 'off'}) deployed and verified: code hashes, handlers, "
+        "runtime, architecture, layers, SnapStart, the alias the API invokes, table keys, "
+        "least-privilege roles."
     )
 
 
