@@ -12,14 +12,15 @@ dirs, then the runtime's standard library). Two trees are measured side by side:
                i.e. what a zip carrying valid bytecode gives.
 
 For each function and tree: init (process start to the end of `import lambda_function`),
-init + first invocation (the handler called with the smoke test's event, against moto's
-DynamoDB server on 127.0.0.1), and, from the same runs in alternation, the bare interpreter
-(`python -I -S -c pass`) and the SDK baseline (`import boto3; boto3.client("dynamodb")` on the
-same tree): the client every function needs anyway. Then the largest imports of each
-function by top-level package, from `-X importtime` on the precompiled tree.
+init + first invocation (then, in the same process, the handler called with the smoke test's
+event, against moto's DynamoDB server on 127.0.0.1), and, from the same runs in alternation,
+the bare interpreter (`python -I -S -c pass`) and the SDK baseline (`import boto3;
+boto3.client("dynamodb")` on the same tree): the client every function needs anyway. Then
+the largest imports of each function by top-level package, from `-X importtime` on the
+precompiled tree; with --layers, also what each framework adds to init, one on another.
 
     ./pants package ::
-    ./pants run src/python/lambda_emulator/coldstart.py -- [--runs 7]
+    ./pants run src/python/lambda_emulator/coldstart.py -- [--runs 7] [--layers]
 """
 
 from __future__ import annotations
