@@ -66,6 +66,43 @@ def test_deployed_stack_matches_the_build(buildroot: Path, target: Target) -> No
     }
 
 
+def test_snapstart_is_on_when_asked_for(buildroot: Path) -> None:
+    template = sam.load()
+    with moto_endpoint() as endpoint:
+        target = Target(endpoint=endpoint, snapstart=True)
+        deployed = deploy(template, buildroot, target)
+        assert verify(template, deployed, buildroot, target) == []
+
+
+def test_a_template_that_ignores_the_snapstart_parameter_is_caught(buildroot: Path) -> None:
+    template = sam.load()
+    del template["Globals"]["Function"]["SnapStart"]
+    with moto_endpoint() as endpoint:
+        target = Target(endpoint=endpoint, snapstart=True)
+        deployed = deploy(template, buildroot, target)
+        assert verify(template, deployed, buildroot, target) == [
+            f"{sam.function_name_of(a.path)}: SnapStart applies on None, expected PublishedVersions"
+            for a in sam.artifacts(template)
+            if a.resource_type == sam.FUNCTION
+        ]
+
+
+def test_an_api_route_that_bypasses_the_alias_is_caught(buildroot: Path, target: Target) -> None:
+    template = sam.load()
+    deployed = deploy(template, buildroot, target)
+    api = next(r for r in deployed["Resources"].values() if r["Type"] == "AWS::ApiGatewayV2::Api")
+    integration = api["Properties"]["Body"]["paths"]["/add"]["post"][
+        "x-amazon-apigateway-integration"
+    ]
+    integration["uri"] = {
+        "Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31"
+        "/functions/${AddFunction.Arn}/invocations"
+    }
+    assert verify(template, deployed, buildroot, target) == [
+        "add: no API route invokes its live alias"
+    ]
+
+
 def test_a_zip_rebuilt_without_redeploying_is_caught(buildroot: Path, target: Target) -> None:
     template = sam.load()
     deployed = deploy(template, buildroot, target)

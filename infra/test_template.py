@@ -47,6 +47,9 @@ def test_sam_translator_transforms_it_to_plain_cloudformation(architecture: str)
         "AWS::ApiGatewayV2::Api",
         "AWS::DynamoDB::Table",
         "AWS::Logs::LogGroup",
+        # AutoPublishAlias: the version SnapStart snapshots, and the alias the API invokes.
+        "AWS::Lambda::Version",
+        "AWS::Lambda::Alias",
     } <= types
     routes = {
         spec["Properties"]["Body"]["paths"] and path + " " + method.upper()

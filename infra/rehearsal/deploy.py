@@ -55,6 +55,7 @@ class Target:
     stack: str = "calculator-rehearsal"
     stage: str = "rehearsal"
     architecture: str = "arm64"
+    snapstart: bool = False
     # moto accepts any credentials; fixed ones keep boto3 from looking for real ones.
     access_key: str = "rehearsal"
     secret_key: str = "rehearsal"
@@ -73,6 +74,7 @@ class Target:
             "Stage": self.stage,
             "Architecture": self.architecture,
             "TableDeletionProtection": "false",
+            "SnapStart": "true" if self.snapstart else "false",
         }
 
 
@@ -171,7 +173,9 @@ def verify(
             if config.get(key) != want:
                 problems.append(f"{name}: {key} is {config.get(key)!r}, expected {want!r}")
         layers = [a.resource for a in artifacts(template) if a.resource_type == LAYER]
-        problems += _verify_function_template(artifact, name, deployed, target, layers)
+        # Every function's API route invokes this alias (AutoPublishAlias in Globals).
+        alias = str(template["Globals"]["Function"]["AutoPublishAlias"])
+        problems += _verify_function_template(artifact, name, deployed, target, layers, alias)
         problems += _verify_role(name, config["Role"], table["TableArn"], iam)
     return problems
 
@@ -229,7 +233,12 @@ def _logical_layer_id(deployed: dict[str, Any], resource: str) -> str | None:
 
 
 def _verify_function_template(
-    artifact: Artifact, name: str, deployed: dict[str, Any], target: Target, layers: list[str]
+    artifact: Artifact,
+    name: str,
+    deployed: dict[str, Any],
+    target: Target,
+    layers: list[str],
+    alias: str,
 ) -> list[str]:
     # moto's CloudFormation does not pass Architectures or Layers on to the function it
     # creates, so these two are checked on the template the stack was created from.
@@ -249,14 +258,65 @@ def _verify_function_template(
     ]
     if sources != wanted:
         problems.append(f"{name}: layers are {layer_refs}, expected {wanted}")
+    # moto ignores SnapStart, and its stack updates publish a version before updating the
+    # code (CloudFormation orders by dependency): both are checked on the template.
+    apply_on = _pick_if(spec.get("SnapStart", {}).get("ApplyOn", "None"), target)
+    wanted_apply_on = "PublishedVersions" if target.snapstart else "None"
+    if apply_on != wanted_apply_on:
+        problems.append(f"{name}: SnapStart applies on {apply_on}, expected {wanted_apply_on}")
+    problems += _verify_alias(artifact.resource, name, alias, deployed)
     return problems
 
 
-def _resolve_if(value: Any, target: Target) -> str | None:
+def _verify_alias(resource: str, name: str, alias: str, deployed: dict[str, Any]) -> list[str]:
+    """The API invokes the alias, which points at a version published from the code."""
+    resources = deployed["Resources"]
+    aliases = [
+        (logical, spec["Properties"])
+        for logical, spec in resources.items()
+        if spec["Type"] == "AWS::Lambda::Alias"
+        and spec["Properties"].get("FunctionName") == {"Ref": resource}
+    ]
+    if [props.get("Name") for _, props in aliases] != [alias]:
+        return [f"{name}: aliases are {[p.get('Name') for _, p in aliases]}, expected [{alias!r}]"]
+    logical, props = aliases[0]
+    version = props.get("FunctionVersion", {}).get("Fn::GetAtt", [""])[0]
+    if resources.get(version, {}).get("Type") != "AWS::Lambda::Version" or resources[version][
+        "Properties"
+    ].get("FunctionName") != {"Ref": resource}:
+        return [f"{name}: alias {alias} does not point at a published version of {resource}"]
+    uris = [
+        json.dumps(method["x-amazon-apigateway-integration"]["uri"])
+        for spec in resources.values()
+        if spec["Type"] == "AWS::ApiGatewayV2::Api"
+        for methods in spec["Properties"]["Body"]["paths"].values()
+        for method in methods.values()
+    ]
+    if not any(f"${{{logical}}}" in uri for uri in uris):
+        return [f"{name}: no API route invokes its {alias} alias"]
+    if any(f"${{{resource}.Arn}}" in uri for uri in uris):
+        return [f"{name}: an API route invokes $LATEST, not the {alias} alias"]
+    return []
+
+
+def _conditions(target: Target) -> dict[str, bool]:
+    """The template's Conditions, evaluated for the target's parameters."""
+    return {
+        "IsArm64": target.architecture == "arm64",
+        "IsX8664": target.architecture == "x86_64",
+        "UseSnapStart": target.snapstart,
+    }
+
+
+def _pick_if(value: Any, target: Target) -> Any:
     if isinstance(value, dict) and "Fn::If" in value:
         condition, when_true, when_false = value["Fn::If"]
-        is_arm = target.architecture == "arm64"
-        value = when_true if (condition == "IsArm64") == is_arm else when_false
+        return when_true if _conditions(target)[condition] else when_false
+    return value
+
+
+def _resolve_if(value: Any, target: Target) -> str | None:
+    value = _pick_if(value, target)
     if isinstance(value, dict) and "Ref" in value:
         return str(value["Ref"])
     return None

@@ -22,6 +22,9 @@ from rehearsal.moto_server import moto_endpoint
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--architecture", choices=["arm64", "x86_64"], default="arm64")
+    parser.add_argument(
+        "--snapstart", action="store_true", help="deploy with the template's SnapStart=true"
+    )
     parser.add_argument("--buildroot", type=Path, default=Path.cwd(), help="where dist/ is")
     args = parser.parse_args()
 
@@ -37,7 +40,7 @@ def main() -> None:
         sys.exit(f"rehearsal: {missing[0]} is missing; run `./pants package ::` first.")
 
     with moto_endpoint() as endpoint:
-        target = Target(endpoint=endpoint, architecture=args.architecture)
+        target = Target(endpoint=endpoint, architecture=args.architecture, snapstart=args.snapstart)
         deployed = deploy(template, args.buildroot, target)
         problems = verify(template, deployed, args.buildroot, target)
 
@@ -49,8 +52,10 @@ def main() -> None:
         print("\nThe deployment differs from the build:", *problems, sep="\n  - ")
         sys.exit(1)
     print(
-        f"\nstack {target.stack} ({args.architecture}) deployed and verified: code hashes, "
-        "handlers, runtime, architecture, layers, table keys, least-privilege roles."
+        f"\nstack {target.stack} ({args.architecture}, SnapStart "
+        f"{'on' if args.snapstart else 'off'}) deployed and verified: code hashes, handlers, "
+        "runtime, architecture, layers, SnapStart, the alias the API invokes, table keys, "
+        "least-privilege roles."
     )
 
 

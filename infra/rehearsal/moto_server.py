@@ -5,8 +5,11 @@ from __future__ import annotations
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
-from moto.awslambda.models import LayerVersion
+from moto.awslambda.models import LambdaAlias, LambdaVersion, LayerVersion, lambda_backends
+from moto.cloudformation import parsing
+from moto.core.common_models import CloudFormationModel
 from moto.server import ThreadedMotoServer
 
 
@@ -18,11 +21,88 @@ def _layer_version_ref_is_its_arn() -> None:
         LayerVersion.physical_resource_id = property(lambda self: self.arn)  # type: ignore[attr-defined]
 
 
+class _AliasResource(CloudFormationModel):
+    """AWS::Lambda::Alias, which moto (5.2) cannot create from a template, through its API.
+
+    SAM's AutoPublishAlias deploys a version and an alias per function, and the API's invoke
+    permissions name the alias: without this every such stack fails inside moto. `Ref` is the
+    alias ARN, as in CloudFormation.
+    """
+
+    def __init__(self, alias: LambdaAlias, function_name: str) -> None:
+        self.alias = alias
+        self.function_name = function_name
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::Lambda::Alias"
+
+    @property
+    def physical_resource_id(self) -> str:
+        return str(self.alias.arn)
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> _AliasResource:
+        properties = cloudformation_json["Properties"]
+        alias = lambda_backends[account_id][region_name].create_alias(
+            name=properties["Name"],
+            function_name=properties["FunctionName"],
+            function_version=str(properties["FunctionVersion"]),
+            description=properties.get("Description", ""),
+            routing_config=properties.get("RoutingConfig"),
+        )
+        return cls(alias, properties["FunctionName"])
+
+    @classmethod
+    def update_from_cloudformation_json(
+        cls,
+        original_resource: _AliasResource,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> _AliasResource:
+        properties = cloudformation_json["Properties"]
+        alias = lambda_backends[account_id][region_name].update_alias(
+            name=properties["Name"],
+            function_name=properties["FunctionName"],
+            function_version=str(properties["FunctionVersion"]),
+            description=properties.get("Description", ""),
+            routing_config=properties.get("RoutingConfig"),
+        )
+        return cls(alias, properties["FunctionName"])
+
+
+def _version_number_is_an_attribute() -> None:
+    # `!GetAtt <Version>.Version` is how the alias names its version; moto (5.2) has no
+    # attributes on AWS::Lambda::Version.
+    if "get_cfn_attribute" not in LambdaVersion.__dict__:
+
+        def get_cfn_attribute(self: LambdaVersion, attribute_name: str) -> str:
+            if attribute_name == "Version":
+                return str(self.version)
+            raise NotImplementedError(attribute_name)
+
+        LambdaVersion.get_cfn_attribute = get_cfn_attribute  # type: ignore[attr-defined]
+    # moto lists the CloudFormation models it knows once; _AliasResource is one more.
+    parsing.get_model_list.cache_clear()
+    parsing.get_model_map.cache_clear()
+    parsing.get_name_type_map.cache_clear()
+
+
 @contextmanager
 def moto_endpoint() -> Iterator[str]:
     """A fresh moto server; yields its endpoint URL. State starts empty (moto keeps it per
     process, so the server's reset API clears what an earlier server left)."""
     _layer_version_ref_is_its_arn()
+    _version_number_is_an_attribute()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     try:

@@ -1,4 +1,4 @@
-"""Calculation history in DynamoDB, through boto3.
+"""Calculation history in DynamoDB, through botocore.
 
 Table layout: one partition (`pk = "calculations"`) sorted by `sk = "<epoch ms>#<id>"`, so a
 single Query reads the most recent first. Numbers are stored as strings: DynamoDB's number
@@ -12,12 +12,13 @@ import binascii
 import json
 import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-import boto3
+import botocore.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from calculator.shared import snapstart
 from calculator.shared.arithmetic import Operation
 from calculator.shared.models import Calculation
 from calculator.shared.numbers import parse_exact
@@ -77,7 +78,12 @@ class HistoryStore:
         table_name = os.environ.get(TABLE_NAME_ENV)
         if not table_name:
             raise RuntimeError(f"{TABLE_NAME_ENV} is not set: the function cannot find its table")
-        return cls(boto3.client("dynamodb", config=CLIENT_CONFIG), table_name)
+        # botocore, not boto3: a client is all we need, and `import boto3` also imports
+        # s3transfer (README, "Cold start").
+        client = botocore.session.get_session().create_client("dynamodb", config=CLIENT_CONFIG)
+        snapstart.survive_snapshots(client)
+        # botocore's stubs type every client as BaseClient; this one is DynamoDB's.
+        return cls(cast("DynamoDBClient", client), table_name)
 
     def record(self, calculation: Calculation, epoch_ms: int) -> None:
         item = {
