@@ -16,7 +16,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 
 import boto3
-from moto.server import ThreadedMotoServer
 
 from calculator.shared.history import CLIENT_CONFIG, HistoryStore
 
@@ -33,6 +32,11 @@ class MotoServer:
     """moto's server mode on loopback, started and stopped explicitly."""
 
     def __init__(self) -> None:
+        # Imported here, not at the top: moto's server (Flask, every moto backend) takes ~1.2 s to
+        # import, which every test file would pay at collection through conftest.py, whether
+        # or not it starts a server.
+        from moto.server import ThreadedMotoServer
+
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self.endpoint = ""
 
