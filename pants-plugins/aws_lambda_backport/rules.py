@@ -147,9 +147,15 @@ def bundled_complete_platform(runtime: str, architecture: str) -> Optional[Path]
 
 @rule
 async def lambda_platforms(request: LambdaPlatformsRequest) -> LambdaPlatforms:
-    """Explicit `complete_platforms` win; else the bundled file for `runtime` + `architecture`."""
+    """Explicit `complete_platforms`, or the bundled file for `runtime` + `architecture`."""
     runtime = request.runtime.value
     architecture = request.architecture.value
+    if request.complete_platforms.value and runtime is not None:
+        # As upstream: two sources for one fact, and no way to tell which one is meant.
+        raise InvalidFieldException(
+            f"{request.address} sets both `runtime={runtime!r}` and `complete_platforms`: set "
+            "only one (`runtime` may come from `__defaults__`: override it with `runtime=None`)."
+        )
     if request.complete_platforms.value:
         explicit = await Get(
             CompletePlatforms, PythonFaaSCompletePlatforms, request.complete_platforms

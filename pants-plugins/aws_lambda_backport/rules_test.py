@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -327,3 +328,18 @@ def test_unknown_architecture_is_rejected(rule_runner: RuleRunner) -> None:
     )
     with pytest.raises(ExecutionError, match="sparc"):
         rule_runner.get_target(Address("src/bad", target_name="l"))
+
+
+def test_runtime_and_complete_platforms_together_are_refused(rule_runner: RuleRunner) -> None:
+    rule_runner.write_files(
+        {
+            "src/both/BUILD": "file(name='cp', source='cp.json')\n"
+            "python_aws_lambda_layer(name='l', runtime='python3.13', complete_platforms=[':cp'], "
+            "dependencies=['src/lib'])",
+            "src/both/cp.json": "{}",
+        }
+    )
+    with pytest.raises(
+        ExecutionError, match=re.escape("sets both `runtime='python3.13'` and `complete_platf")
+    ):
+        build_zip(rule_runner, Address("src/both", target_name="l"), PythonAwsLambdaLayerFieldSet)
