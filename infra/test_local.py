@@ -1,4 +1,4 @@
-"""`serve` and `invoke` over real HTTP on loopback: the packaged zips, awslambdaric, moto."""
+"""The packaged zips run locally (awslambdaric, moto): `serve`, `invoke`, and the time budget."""
 
 from __future__ import annotations
 
@@ -19,9 +19,17 @@ from typing import Any
 
 import pytest
 
+from aws_testing import silent_store
+from local.service import LocalService, aws_environment
 from rehearsal import template as sam
 
 ADD_ZIP = "dist/src.python.calculator.functions.add/lambda.zip"
+EVENTS = Path("tests/events")
+FUNCTIONS = sorted(
+    sam.function_name_of(a.path)
+    for a in sam.artifacts(sam.load())
+    if a.resource_type == sam.FUNCTION
+)
 # The serve/invoke CLI, run as its own process with this interpreter and import path.
 LAUNCH = "import sys; from local.main import main; sys.argv[0] = 'local'; main()"
 
@@ -211,3 +219,37 @@ def test_invoke_prints_the_response_logs_and_timings(buildroot: Path) -> None:
     response = json.loads(completed.stdout)
     assert response["statusCode"] == 200
     assert "REPORT init" in completed.stderr
+
+
+# A store that accepts connections and never answers: each function still answers itself,
+# 503 + Retry-After, before the template's timeout (past which the emulator, like Lambda,
+# kills the invocation and reports Sandbox.Timedout).
+
+
+@pytest.fixture(scope="module")
+def hung_service(buildroot: Path) -> Iterator[LocalService]:
+    with silent_store() as endpoint:
+        service = LocalService(buildroot, aws_environment(endpoint))
+        yield service
+        service.close()
+
+
+def test_the_emulator_holds_functions_to_the_templates_timeout(
+    hung_service: LocalService,
+) -> None:
+    timeout = sam.load()["Globals"]["Function"]["Timeout"]
+    assert hung_service.timeout_s == float(timeout)
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_a_hung_store_is_a_503_with_retry_after_before_the_timeout(
+    hung_service: LocalService, name: str
+) -> None:
+    event = json.loads((EVENTS / f"{name}.json").read_text())
+    result = hung_service.invoke(hung_service.functions[name], event)
+    print(f"{name}: answered after {result.duration_ms:.0f} ms of {hung_service.timeout_s:.0f} s")
+    assert not result.timed_out, result.logs
+    assert result.error is None, result.error
+    assert result.payload["statusCode"] == 503, result.payload
+    assert result.payload["headers"]["Retry-After"] == "1"
+    assert "nothing was recorded" in json.loads(result.payload["body"])["message"]
