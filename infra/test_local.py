@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -32,6 +33,7 @@ from lambda_emulator.http_api import to_response
 from local import service as local_service
 from local.service import LocalService, aws_environment
 from rehearsal import template as sam
+from rehearsal.readme import API_GATEWAY, Row, error_table
 
 ADD_ZIP = "dist/src.python.calculator.functions.add/lambda.zip"
 EVENTS = Path("tests/events")
@@ -187,6 +189,28 @@ def test_bad_requests_get_4xx_json(
     assert answered == status
     assert headers["content-type"] == "application/json"
     assert document.get("message")
+
+
+@pytest.mark.parametrize(
+    "row", error_table(), ids=lambda row: f"{row.method} {row.target} {row.content_type}"
+)
+def test_the_readme_error_table_is_what_the_local_server_answers(server: Server, row: Row) -> None:
+    url = urlsplit(server.url)
+    connection = http.client.HTTPConnection(url.hostname or "", url.port, timeout=60)
+    # http.client adds no Content-Type of its own (urllib would add a form type).
+    headers = {} if row.content_type is None else {"Content-Type": row.content_type}
+    connection.request(row.method, row.target, body=row.body, headers=headers)
+    response = connection.getresponse()
+    document = json.loads(response.read())
+    connection.close()
+    assert response.status == row.status, document
+    assert response.getheader("content-type") == "application/json"
+    if row.answered_by == API_GATEWAY:
+        assert document == {"message": HTTPStatus(row.status).phrase}
+    elif row.field is not None:
+        assert document["errors"][0]["field"] == row.field, document
+    else:
+        assert "result" in document
 
 
 def test_a_rebuilt_zip_is_served_without_restart(server: Server, buildroot: Path) -> None:
