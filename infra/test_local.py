@@ -26,6 +26,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from aws_testing import silent_store
 from lambda_emulator.container import Result
@@ -414,6 +416,45 @@ def test_head_is_answered_with_headers_only(server: Server) -> None:
     status, headers, body = raw_request(server, b"HEAD /add HTTP/1.1\r\nHost: localhost\r\n\r\n")
     assert (status, headers["content-type"], body) == (404, "application/json", b"")
     assert int(headers["content-length"]) == len(b'{"message":"Not Found"}')
+
+
+@st.composite
+def raw_requests(draw: st.DrawFn) -> bytes:
+    """Any method, path, content type, framing and body, as bytes on the wire."""
+    method = draw(
+        st.sampled_from(["POST", "GET", "PUT", "DELETE", "HEAD", "OPTIONS", "TRACE", "BREW"])
+    )
+    path = draw(
+        st.sampled_from(["/add", "/multiply", "/history", "/history?limit=x", "/", "/add/"])
+    )
+    lines = [f"{method} {path} HTTP/1.1", "Host: localhost"]
+    content_type = draw(
+        st.sampled_from([None, "application/json", "text/plain", "application/octet-stream"])
+    )
+    if content_type is not None:
+        lines.append(f"Content-Type: {content_type}")
+    body = draw(st.one_of(st.binary(max_size=64), st.just(b'{"a": 1, "b": 2}')))
+    framing = draw(st.sampled_from(["length", "chunked", "none"]))
+    if framing == "length":
+        lines.append(f"Content-Length: {len(body)}")
+    elif framing == "chunked":
+        lines.append("Transfer-Encoding: chunked")
+        body = (f"{len(body):x}\r\n".encode() + body + b"\r\n" if body else b"") + b"0\r\n\r\n"
+    else:
+        body = b""
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+@settings(max_examples=150, deadline=None)
+@given(request_bytes=raw_requests())
+def test_any_request_gets_a_json_answer_and_never_a_5xx(
+    server: Server, request_bytes: bytes
+) -> None:
+    status, headers, body = raw_request(server, request_bytes)
+    assert status < 500, (status, body)
+    assert headers["content-type"] == "application/json"
+    if not request_bytes.startswith(b"HEAD "):
+        assert json.loads(body)
 
 
 # --- The emulator's containers, in process: rebuilds, crashes, concurrency, leaks.
