@@ -23,7 +23,8 @@ from calculator.shared.history import HistoryUnavailable, InvalidCursor
 
 logger = Logger(service="calculator")
 
-# Every route of the service, so any function can tell 404 (no such path) from 405.
+# Every route of the service (infra/template.yaml routes the same): which requests carry a
+# body to negotiate, and 404 vs 405 for an event API Gateway itself would never route here.
 ROUTES: Mapping[str, frozenset[str]] = {
     "/add": frozenset({"POST"}),
     "/multiply": frozenset({"POST"}),
