@@ -1,40 +1,80 @@
-"""`serve` and `invoke` over real HTTP on loopback: the packaged zips, awslambdaric, moto."""
+"""The packaged zips run locally (awslambdaric, moto): `serve`, `invoke`, and the time budget."""
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import io
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
 import zipfile
+from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from aws_testing import silent_store
+from lambda_emulator.container import Result
+from lambda_emulator.http_api import to_response
+from local import service as local_service
+from local.service import LocalService, aws_environment
 from rehearsal import template as sam
+from rehearsal.readme import API_GATEWAY, Row, error_table
 
 ADD_ZIP = "dist/src.python.calculator.functions.add/lambda.zip"
+EVENTS = Path("tests/events")
+FUNCTIONS = sorted(
+    sam.function_name_of(a.path)
+    for a in sam.artifacts(sam.load())
+    if a.resource_type == sam.FUNCTION
+)
 # The serve/invoke CLI, run as its own process with this interpreter and import path.
 LAUNCH = "import sys; from local.main import main; sys.argv[0] = 'local'; main()"
 
 
-@pytest.fixture(scope="module")
-def buildroot(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def lay_out_dist(root: Path) -> Path:
     """What Pants built, laid out as dist/ under a build root, free to rebuild."""
-    root = tmp_path_factory.mktemp("buildroot")
     for artifact in sam.artifacts(sam.load()):
         target = root / artifact.path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(Path(artifact.path.removeprefix("dist/")).read_bytes())
     return root
+
+
+@pytest.fixture(scope="module")
+def buildroot(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return lay_out_dist(tmp_path_factory.mktemp("buildroot"))
+
+
+def with_handler(zip_bytes: bytes, source: str) -> bytes:
+    """The function zip rebuilt with `source` as its lambda_function.py."""
+    rebuilt = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(zip_bytes)) as original,
+        zipfile.ZipFile(rebuilt, "w") as target,
+    ):
+        for info in original.infolist():
+            data = original.read(info)
+            if info.filename == "lambda_function.py":
+                data = source.encode()
+            target.writestr(info, data)
+    return rebuilt.getvalue()
 
 
 def cli(buildroot: Path, *args: str) -> list[str]:
@@ -153,32 +193,47 @@ def test_bad_requests_get_4xx_json(
     assert document.get("message")
 
 
+@pytest.mark.parametrize(
+    "row", error_table(), ids=lambda row: f"{row.method} {row.target} {row.content_type}"
+)
+def test_the_readme_error_table_is_what_the_local_server_answers(server: Server, row: Row) -> None:
+    url = urlsplit(server.url)
+    connection = http.client.HTTPConnection(url.hostname or "", url.port, timeout=60)
+    # http.client adds no Content-Type of its own (urllib would add a form type).
+    headers = {} if row.content_type is None else {"Content-Type": row.content_type}
+    connection.request(row.method, row.target, body=row.body, headers=headers)
+    response = connection.getresponse()
+    document = json.loads(response.read())
+    connection.close()
+    assert response.status == row.status, document
+    assert response.getheader("content-type") == "application/json"
+    if row.answered_by == API_GATEWAY:
+        assert document == {"message": HTTPStatus(row.status).phrase}
+    elif row.field is not None:
+        assert document["errors"][0]["field"] == row.field, document
+    else:
+        assert "result" in document
+
+
 def test_a_rebuilt_zip_is_served_without_restart(server: Server, buildroot: Path) -> None:
     assert server.request("POST", "/add", {"a": 1, "b": 1})[0] == 200
     zip_path = buildroot / ADD_ZIP
     original = zip_path.read_bytes()
-    rebuilt = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(original)) as source, zipfile.ZipFile(rebuilt, "w") as target:
-        for info in source.infolist():
-            data = source.read(info)
-            if info.filename == "lambda_function.py":
-                data = (
-                    b"def handler(event, context):\n    return {'statusCode': 418, 'body': '{}'}\n"
-                )
-            target.writestr(info, data)
+    teapot = "def handler(event, context):\n    return {'statusCode': 418, 'body': '{}'}\n"
     try:
-        zip_path.write_bytes(rebuilt.getvalue())
+        zip_path.write_bytes(with_handler(original, teapot))
         assert server.request("POST", "/add", {"a": 1, "b": 1})[0] == 418
     finally:
         zip_path.write_bytes(original)
     assert server.request("POST", "/add", {"a": 1, "b": 1})[0] == 200
 
 
-def test_a_function_past_its_timeout_is_stopped_and_answered_504(buildroot: Path) -> None:
+def test_a_function_past_its_timeout_is_stopped_and_answered_500(buildroot: Path) -> None:
     slow = start(buildroot, "--timeout", "0.001")
     try:
         status, _, body = slow.request("POST", "/add", {"a": 1, "b": 2})
-        assert (status, body) == (504, {"message": "Gateway Timeout"})
+        # An HTTP API's answer to a function error, a timeout included.
+        assert (status, body) == (500, {"message": "Internal Server Error"})
     finally:
         code, children = stop(slow)
     assert code == 0
@@ -211,3 +266,342 @@ def test_invoke_prints_the_response_logs_and_timings(buildroot: Path) -> None:
     response = json.loads(completed.stdout)
     assert response["statusCode"] == 200
     assert "REPORT init" in completed.stderr
+
+
+# A store that accepts connections and never answers: each function still answers itself,
+# 503 + Retry-After, before the template's timeout (past which the emulator, like Lambda,
+# kills the invocation and reports Sandbox.Timedout).
+
+
+@pytest.fixture(scope="module")
+def hung_service(buildroot: Path) -> Iterator[LocalService]:
+    with silent_store() as endpoint:
+        service = LocalService(buildroot, aws_environment(endpoint))
+        yield service
+        service.close()
+
+
+def test_the_emulator_holds_functions_to_the_templates_timeout(
+    hung_service: LocalService,
+) -> None:
+    timeout = sam.load()["Globals"]["Function"]["Timeout"]
+    assert hung_service.timeout_s == float(timeout)
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_a_hung_store_is_a_503_with_retry_after_before_the_timeout(
+    hung_service: LocalService, name: str
+) -> None:
+    event = json.loads((EVENTS / f"{name}.json").read_text())
+    result = hung_service.invoke(hung_service.functions[name], event)
+    print(f"{name}: answered after {result.duration_ms:.0f} ms of {hung_service.timeout_s:.0f} s")
+    assert not result.timed_out, result.logs
+    assert result.error is None, result.error
+    assert result.payload["statusCode"] == 503, result.payload
+    assert result.payload["headers"]["Retry-After"] == "1"
+    assert "nothing was recorded" in json.loads(result.payload["body"])["message"]
+
+
+# --- The HTTP front door: every method and every body answered in JSON, never a dropped
+# connection.
+
+
+def raw_request(server: Server, data: bytes) -> tuple[int, dict[str, str], bytes]:
+    """Sends `data` as is (no client library fixing it up) and reads one response."""
+    url = urlsplit(server.url)
+    with socket.create_connection((url.hostname, url.port or 80), timeout=60) as connection:
+        connection.sendall(data)
+        response = http.client.HTTPResponse(connection, method=data.split(b" ", 1)[0].decode())
+        response.begin()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+
+
+def post(path: str, headers: dict[str, str], body: bytes) -> bytes:
+    lines = [f"POST {path} HTTP/1.1", "Host: localhost", *(f"{k}: {v}" for k, v in headers.items())]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+JSON = {"Content-Type": "application/json"}
+OPERANDS = b'{"a": 1, "b": 2}'
+ELEVEN_MB = str(11 * 1024 * 1024)
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status"),
+    [
+        # curl -d '{"a":1,"b":2}' localhost:3000/add: no -H, so curl's form content type.
+        (
+            post(
+                "/add",
+                {"Content-Type": "application/x-www-form-urlencoded", "Content-Length": "13"},
+                b'{"a":1,"b":2}',
+            ),
+            415,
+        ),
+        (post("/add", {**JSON, "Content-Length": "16"}, OPERANDS), 200),
+        (post("/add", {"Content-Length": "16"}, OPERANDS), 200),  # no content type: JSON
+        (
+            post(
+                "/add",
+                {**JSON, "Transfer-Encoding": "chunked"},
+                b"10\r\n" + OPERANDS + b"\r\n0\r\n\r\n",
+            ),
+            200,
+        ),
+        (post("/add", {**JSON, "Content-Length": "0"}, b""), 400),
+        (post("/add", {**JSON, "Content-Length": "4"}, b"\x80\x81\xfe\xff"), 400),  # not UTF-8
+        (
+            post(
+                "/add",
+                {"Content-Type": "application/octet-stream", "Content-Length": "4"},
+                b"\x00\x01\x02\x03",
+            ),
+            415,
+        ),
+        (post("/add", {**JSON, "Content-Length": "-1"}, b""), 400),
+        (post("/add", {**JSON, "Content-Length": "ten"}, b""), 400),
+        (post("/add", {**JSON, "Content-Length": "16", "content-length": "17"}, OPERANDS), 400),
+        (post("/add", {**JSON, "Transfer-Encoding": "chunked"}, b"zz\r\n"), 400),
+        (post("/add", {**JSON, "Content-Length": ELEVEN_MB}, b""), 413),  # refused unread
+        (
+            post(
+                "/add",
+                {**JSON, "Transfer-Encoding": "chunked"},
+                f"{11 * 1024 * 1024:x}\r\n".encode(),
+            ),
+            413,
+        ),
+        (post("/nothing", {**JSON, "Content-Length": "16"}, OPERANDS), 404),
+        (b"TRACE /add HTTP/1.1\r\nHost: localhost\r\n\r\n", 404),
+        (b"OPTIONS /history HTTP/1.1\r\nHost: localhost\r\n\r\n", 404),
+        (b"PROPFIND /history HTTP/1.1\r\nHost: localhost\r\n\r\n", 404),
+        (b"DELETE /add HTTP/1.1\r\nHost: localhost\r\n\r\n", 404),
+        (b"BREW /add HTTP/1.1 extra\r\n\r\n", 400),  # a malformed request line
+    ],
+    ids=[
+        "curl-default-form",
+        "json",
+        "no-content-type",
+        "chunked",
+        "empty",
+        "not-utf-8",
+        "binary",
+        "negative-length",
+        "non-numeric-length",
+        "conflicting-lengths",
+        "bad-chunk",
+        "over-10-mb",
+        "chunked-over-10-mb",
+        "unrouted-path",
+        "trace",
+        "options",
+        "propfind",
+        "delete",
+        "malformed-request-line",
+    ],
+)
+def test_every_method_and_body_gets_a_json_answer(
+    server: Server, request_bytes: bytes, status: int
+) -> None:
+    answered, headers, body = raw_request(server, request_bytes)
+    assert answered == status, body
+    assert headers["content-type"] == "application/json"
+    document = json.loads(body)
+    assert document["result"] == 3 if status == 200 else document["message"]
+    if status == 415:
+        assert "Content-Type: application/json" in document["errors"][0]["problem"]
+
+
+def test_head_is_answered_with_headers_only(server: Server) -> None:
+    status, headers, body = raw_request(server, b"HEAD /add HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    assert (status, headers["content-type"], body) == (404, "application/json", b"")
+    assert int(headers["content-length"]) == len(b'{"message":"Not Found"}')
+
+
+@st.composite
+def raw_requests(draw: st.DrawFn) -> bytes:
+    """Any method, path, content type, framing and body, as bytes on the wire."""
+    method = draw(
+        st.sampled_from(["POST", "GET", "PUT", "DELETE", "HEAD", "OPTIONS", "TRACE", "BREW"])
+    )
+    path = draw(
+        st.sampled_from(["/add", "/multiply", "/history", "/history?limit=x", "/", "/add/"])
+    )
+    lines = [f"{method} {path} HTTP/1.1", "Host: localhost"]
+    content_type = draw(
+        st.sampled_from([None, "application/json", "text/plain", "application/octet-stream"])
+    )
+    if content_type is not None:
+        lines.append(f"Content-Type: {content_type}")
+    body = draw(st.one_of(st.binary(max_size=64), st.just(b'{"a": 1, "b": 2}')))
+    framing = draw(st.sampled_from(["length", "chunked", "none"]))
+    if framing == "length":
+        lines.append(f"Content-Length: {len(body)}")
+    elif framing == "chunked":
+        lines.append("Transfer-Encoding: chunked")
+        body = (f"{len(body):x}\r\n".encode() + body + b"\r\n" if body else b"") + b"0\r\n\r\n"
+    else:
+        body = b""
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+@settings(max_examples=150, deadline=None)
+@given(request_bytes=raw_requests())
+def test_any_request_gets_a_json_answer_and_never_a_5xx(
+    server: Server, request_bytes: bytes
+) -> None:
+    status, headers, body = raw_request(server, request_bytes)
+    assert status < 500, (status, body)
+    assert headers["content-type"] == "application/json"
+    if not request_bytes.startswith(b"HEAD "):
+        assert json.loads(body)
+
+
+# --- The emulator's containers, in process: rebuilds, crashes, concurrency, leaks.
+
+# A handler that records it started (a file named for its process) and then holds its
+# invocation until the test creates "release" in the event's `gate` directory.
+GATED_HANDLER = """
+import json, os, pathlib, time
+
+def handler(event, context):
+    gate = event.get("gate")
+    if gate:
+        pathlib.Path(gate, f"started-{os.getpid()}").touch()
+        while not pathlib.Path(gate, "release").exists():
+            time.sleep(0.01)
+    return {"statusCode": 200, "body": json.dumps({"build": BUILD, "pid": os.getpid()})}
+"""
+
+
+def gated(build: str) -> str:
+    return f"BUILD = {build!r}\n{GATED_HANDLER}"
+
+
+def wait_for(condition: Any, what: str) -> None:
+    deadline = time.monotonic() + 60
+    while not condition():
+        assert time.monotonic() < deadline, f"still waiting for {what}"
+        time.sleep(0.02)
+
+
+@dataclass
+class Emulator:
+    service: LocalService
+    zip_path: Path
+    original: bytes
+
+    def build(self, name: str) -> None:
+        self.zip_path.write_bytes(with_handler(self.original, gated(name)))
+
+    def invoke(self, gate: Path | None = None) -> Result:
+        event = {"gate": str(gate)} if gate else {}
+        return self.service.invoke(self.service.functions["add"], event)
+
+    def invoke_in_background(self, gate: Path) -> Future[Result]:
+        return self.pool.submit(self.invoke, gate)
+
+    pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(4))
+
+
+def answer_of(result: Result) -> dict[str, Any]:
+    assert result.error is None, (result.error, result.logs)
+    return dict(json.loads(result.payload["body"]))
+
+
+@pytest.fixture
+def emulator(tmp_path: Path) -> Iterator[Emulator]:
+    root = lay_out_dist(tmp_path / "buildroot")
+    zip_path = root / ADD_ZIP
+    running = Emulator(
+        LocalService(root, aws_environment("http://127.0.0.1:9")), zip_path, zip_path.read_bytes()
+    )
+    running.build("first")
+    yield running
+    running.pool.shutdown(wait=False, cancel_futures=True)
+    running.service.close()
+
+
+def test_a_rebuild_mid_request_lets_the_request_finish(emulator: Emulator, tmp_path: Path) -> None:
+    in_flight = emulator.invoke_in_background(tmp_path)
+    wait_for(lambda: list(tmp_path.glob("started-*")), "the first request to start")
+    emulator.build("second")
+    assert answer_of(emulator.invoke())["build"] == "second"  # the next request: new code
+    (tmp_path / "release").touch()
+    finished = in_flight.result(timeout=60)
+    assert not finished.timed_out
+    assert answer_of(finished)["build"] == "first"  # completed on the build it started on
+
+
+def test_a_runtime_killed_mid_request_fails_it_at_once_as_lambda_does(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    in_flight = emulator.invoke_in_background(tmp_path)
+    wait_for(lambda: list(tmp_path.glob("started-*")), "the request to start")
+    (pid,) = emulator.service.container_pids()
+    os.kill(pid, signal.SIGKILL)
+    result = in_flight.result(timeout=60)
+    # Never released: only noticing the exit can answer it before the timeout.
+    assert not result.timed_out
+    assert result.error is not None
+    assert result.error["errorType"] == "Runtime.ExitError"
+    assert result.error["errorMessage"].endswith("Runtime exited with error: signal: killed")
+    assert to_response(result) == (
+        500,
+        {"content-type": "application/json"},
+        b'{"message":"Internal Server Error"}',
+    )
+    assert answer_of(emulator.invoke())["build"] == "first"  # a fresh container serves the next
+
+
+def test_concurrent_requests_are_served_by_more_than_one_warm_container(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    both = [emulator.invoke_in_background(tmp_path) for _ in range(2)]
+    # Both held at once: only two containers can be running them.
+    wait_for(lambda: len(list(tmp_path.glob("started-*"))) == 2, "two requests in flight")
+    (tmp_path / "release").touch()
+    pids = {answer_of(future.result(timeout=60))["pid"] for future in both}
+    assert len(pids) == 2
+    assert set(emulator.service.container_pids()) == pids  # both stay warm
+
+
+def test_beyond_its_concurrency_a_function_is_throttled_503(
+    emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(local_service, "MAX_CONCURRENCY", 1)
+    in_flight = emulator.invoke_in_background(tmp_path)
+    wait_for(lambda: list(tmp_path.glob("started-*")), "the request to start")
+    throttled = emulator.invoke()
+    assert throttled.throttled
+    assert to_response(throttled) == (
+        503,
+        {"content-type": "application/json"},
+        b'{"message":"Service Unavailable"}',
+    )
+    (tmp_path / "release").touch()
+    assert answer_of(in_flight.result(timeout=60))["build"] == "first"
+
+
+def open_handles() -> Counter[str]:
+    """This process's sockets and pipes, by kind, from /proc/self/fd."""
+    kinds: Counter[str] = Counter()
+    for fd in Path("/proc/self/fd").iterdir():
+        with contextlib.suppress(FileNotFoundError):
+            target = os.readlink(fd)
+            kinds[target.split(":")[0]] += target.startswith(("socket:", "pipe:"))
+    return +kinds
+
+
+def test_twenty_rebuilds_leak_no_thread_socket_or_pipe(emulator: Emulator) -> None:
+    assert answer_of(emulator.invoke())["build"] == "first"
+    threads, handles = threading.active_count(), open_handles()
+    for n in range(20):
+        emulator.build(f"rebuild-{n}")
+        assert answer_of(emulator.invoke())["build"] == f"rebuild-{n}"
+    print(f"threads {threads} -> {threading.active_count()}, handles {handles} -> {open_handles()}")
+    assert threading.active_count() == threads
+    assert open_handles() == handles
+    assert len(emulator.service.container_pids()) == 1
+    # Old builds' unpacked files go with their last container.
+    assert len(list((emulator.service.scratch / "add").iterdir())) == 1

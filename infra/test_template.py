@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cfnlint.api import lint_all
 
 from rehearsal import template as sam
 from rehearsal.deploy import Target, to_cloudformation, with_uris
+from rehearsal.readme import API_GATEWAY, FUNCTION, Row, error_table
 
 FUNCTIONS_DIR = Path("src/python/calculator/functions")
 
@@ -51,14 +53,38 @@ def test_sam_translator_transforms_it_to_plain_cloudformation(architecture: str)
         "AWS::Lambda::Version",
         "AWS::Lambda::Alias",
     } <= types
-    routes = {
-        spec["Properties"]["Body"]["paths"] and path + " " + method.upper()
+    assert translated_routes(plain) == {"/add POST", "/multiply POST", "/history GET"}
+
+
+def translated_routes(plain: dict[str, Any]) -> set[str]:
+    """ "<path> <METHOD>" of every route the translated template's HTTP API declares."""
+    return {
+        path + " " + method.upper()
         for spec in plain["Resources"].values()
         if spec["Type"] == "AWS::ApiGatewayV2::Api"
         for path, methods in spec["Properties"]["Body"]["paths"].items()
         for method in methods
     }
-    assert routes == {"/add POST", "/multiply POST", "/history GET"}
+
+
+@pytest.fixture(scope="module")
+def deployed_routes() -> set[str]:
+    template = sam.load()
+    uploaded = with_uris(
+        template, {a.resource: f"s3://bucket/{a.resource}" for a in sam.artifacts(template)}
+    )
+    return translated_routes(to_cloudformation(uploaded, Target(endpoint="unused")))
+
+
+@pytest.mark.parametrize(
+    "row", error_table(), ids=lambda row: f"{row.method} {row.target} {row.content_type}"
+)
+def test_the_readme_says_who_answers_as_the_deployed_routes_do(
+    deployed_routes: set[str], row: Row
+) -> None:
+    # A request the HTTP API has no route for never reaches a function: API Gateway answers.
+    routed = f"{row.path} {row.method}" in deployed_routes
+    assert row.answered_by == (FUNCTION if routed else API_GATEWAY)
 
 
 def test_every_artifact_the_template_deploys_is_built_by_pants() -> None:

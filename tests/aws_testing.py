@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.client
 import itertools
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,8 +17,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 
 import boto3
+from botocore.config import Config
 
-from calculator.shared.history import CLIENT_CONFIG, HistoryStore
+from calculator.shared.budget import FULL_ATTEMPT
+from calculator.shared.history import ClientFactory, HistoryStore, client_config
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -50,15 +53,20 @@ class MotoServer:
         self._server.stop()
 
 
-def dynamodb_client(endpoint: str) -> DynamoDBClient:
+def dynamodb_client(endpoint: str, config: Config | None = None) -> DynamoDBClient:
     return boto3.client(
         "dynamodb",
         endpoint_url=endpoint,
         region_name=REGION,
         aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-        config=CLIENT_CONFIG,
+        config=config or client_config(FULL_ATTEMPT),
     )
+
+
+def dynamodb_clients(endpoint: str) -> ClientFactory:
+    """What a HistoryStore makes its clients with, for `endpoint`."""
+    return lambda config: dynamodb_client(endpoint, config)
 
 
 def create_history_table(client: DynamoDBClient, name: str | None = None) -> str:
@@ -80,22 +88,29 @@ def create_history_table(client: DynamoDBClient, name: str | None = None) -> str
 
 
 def history_store(endpoint: str) -> HistoryStore:
-    client = dynamodb_client(endpoint)
-    return HistoryStore(client, create_history_table(client))
+    return HistoryStore(dynamodb_clients(endpoint), create_history_table(dynamodb_client(endpoint)))
 
 
 THROTTLED = (
     b'{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",'
     b'"message":"The level of configured provisioned throughput for the table was exceeded."}'
 )
+# What DynamoDB answers a request it will never accept, e.g. an empty key attribute.
+INVALID = (
+    b'{"__type":"com.amazon.coral.validate#ValidationException",'
+    b'"message":"One or more parameter values are not valid. The AttributeValue for a key '
+    b'attribute cannot contain an empty string value. Key: sk"}'
+)
 
 
 class FaultProxy:
-    """An HTTP proxy to `upstream` that throttles the next `throttle` calls of `operation`."""
+    """An HTTP proxy to `upstream` that answers the next `throttle` calls of `operation` with
+    `fault` (by default DynamoDB's throttling error)."""
 
     def __init__(self, upstream: str) -> None:
         self.upstream = upstream.removeprefix("http://")
         self.operation = "PutItem"
+        self.fault = THROTTLED
         self.throttle = 0
         self.throttled = 0
         self.forwarded = 0
@@ -107,7 +122,7 @@ class FaultProxy:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 target = self.headers.get("X-Amz-Target", "")
                 if proxy._take_fault(target):
-                    self._reply(400, THROTTLED, "application/x-amz-json-1.0")
+                    self._reply(400, proxy.fault, "application/x-amz-json-1.0")
                     return
                 connection = http.client.HTTPConnection(proxy.upstream, timeout=10)
                 headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
@@ -147,3 +162,31 @@ class FaultProxy:
         finally:
             self._server.shutdown()
             self._server.server_close()
+
+
+@contextmanager
+def silent_store() -> Iterator[str]:
+    """An endpoint that accepts connections and never answers: a store that has hung. Yields
+    its URL; connections are held open until the end, so clients wait for their read timeout."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.05)  # so that the accepting thread sees `done`
+    held: list[socket.socket] = []
+    done = threading.Event()
+
+    def accept() -> None:
+        while not done.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        done.set()
+        thread.join()
+        listener.close()
+        for connection in held:
+            connection.close()

@@ -19,16 +19,25 @@ import logging
 import signal
 import sys
 import threading
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from lambda_emulator.http_api import to_event, to_response
+from lambda_emulator.http_api import INTERNAL_SERVER_ERROR, to_event, to_response
+from lambda_emulator.http_api import message as gateway_answer
 from local.service import LocalService, aws_environment
 from rehearsal.moto_server import moto_endpoint
+
+# API Gateway's payload limit: a larger request is refused before any function sees it.
+MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
+MAX_LINE_BYTES = 65_537
+# Framing is this server's business, not the function's.
+HOP_BY_HOP = frozenset({"content-length", "transfer-encoding", "connection"})
 
 
 @contextmanager
@@ -79,16 +88,44 @@ def invoke(args: argparse.Namespace) -> int:
     return 1 if result.error is not None else 0
 
 
+class Refused(Exception):
+    """A request the HTTP layer answers itself, before any route: `status` and its phrase."""
+
+    def __init__(self, status: HTTPStatus) -> None:
+        super().__init__(status.phrase)
+        self.status = status
+
+
 def make_handler(service: LocalService) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        """An HTTP API's front door: every method, every body, answered in JSON."""
+
         protocol_version = "HTTP/1.1"
 
+        def __getattr__(self, name: str) -> Any:
+            # Every method, standard or not (HEAD, TRACE, PROPFIND...), is a route lookup, as on
+            # an HTTP API; http.server would answer an unknown one with an HTML 501.
+            if name.startswith("do_"):
+                return self._handle
+            raise AttributeError(name)
+
         def _handle(self) -> None:
+            try:
+                self._answer()
+            except Refused as refused:
+                self.close_connection = True  # the body may be unread: the connection is unusable
+                self._send(*gateway_answer(refused.status.value, refused.status.phrase))
+            except Exception:
+                traceback.print_exc(file=sys.stderr)
+                self.close_connection = True
+                self._send(*INTERNAL_SERVER_ERROR)
+
+        def _answer(self) -> None:
             url = urlsplit(self.path)
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            body = self._read_body()
             function = service.route(self.command, url.path)
             if function is None:  # what an HTTP API answers for a route it does not have
-                self._send(404, {"content-type": "application/json"}, b'{"message":"Not Found"}')
+                self._send(*gateway_answer(404, "Not Found"))
                 return
             event = to_event(
                 f"{self.command} {url.path}",
@@ -102,18 +139,80 @@ def make_handler(service: LocalService) -> type[BaseHTTPRequestHandler]:
             result = service.invoke(function, event)
             for line in result.logs:
                 print(f"[{function.name}] {line}", file=sys.stderr)
-            status, headers, payload = to_response(result)
-            self._send(status, headers, payload)
+            if result.error is not None:
+                print(f"[{function.name}] {json.dumps(result.error)}", file=sys.stderr)
+            self._send(*to_response(result))
 
-        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
+        def _read_body(self) -> bytes:
+            coding = self.headers.get("Transfer-Encoding")
+            if coding is not None:
+                if coding.strip().lower() != "chunked":
+                    raise Refused(HTTPStatus.BAD_REQUEST)
+                return self._read_chunked()
+            lengths = self.headers.get_all("Content-Length") or []
+            if not lengths:
+                return b""
+            text = lengths[0].strip()
+            if len(set(lengths)) > 1 or not (text.isascii() and text.isdigit()):
+                raise Refused(HTTPStatus.BAD_REQUEST)
+            if int(text) > MAX_PAYLOAD_BYTES:
+                raise Refused(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+            body = self.rfile.read(int(text))
+            if len(body) < int(text):
+                raise Refused(HTTPStatus.BAD_REQUEST)  # the client stopped short
+            return body
+
+        def _read_chunked(self) -> bytes:
+            body = bytearray()
+            while True:
+                line = self.rfile.readline(MAX_LINE_BYTES)
+                try:
+                    size = int(line.split(b";")[0].strip(), 16)
+                except ValueError:
+                    raise Refused(HTTPStatus.BAD_REQUEST) from None
+                if size < 0:
+                    raise Refused(HTTPStatus.BAD_REQUEST)
+                if len(body) + size > MAX_PAYLOAD_BYTES:
+                    raise Refused(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+                if size == 0:
+                    break
+                chunk = self.rfile.read(size)
+                if len(chunk) < size or self.rfile.readline(MAX_LINE_BYTES).strip():
+                    raise Refused(HTTPStatus.BAD_REQUEST)
+                body += chunk
+            while self.rfile.readline(MAX_LINE_BYTES).strip():
+                pass  # trailer fields, ignored as an HTTP API ignores them
+            return bytes(body)
+
+        def send_error(
+            self, code: int, message: str | None = None, explain: str | None = None
+        ) -> None:
+            # What http.server itself refuses (a malformed request line, headers too long): in
+            # JSON, like everything else, and the connection closed.
+            self.close_connection = True
+            # A request line it cannot parse leaves http.server assuming HTTP/0.9, whose
+            # responses have no status line: answer in HTTP/1.1 regardless.
+            self.request_version = "HTTP/1.1"
+            try:
+                phrase = HTTPStatus(code).phrase
+            except ValueError:
+                phrase = "Bad Request"
+            self._send(*gateway_answer(code, phrase))
 
         def _send(self, status: int, headers: dict[str, str], payload: bytes) -> None:
-            self.send_response(status)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+            try:
+                self.send_response(status)
+                for name, value in headers.items():
+                    if name.lower() not in HOP_BY_HOP:
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(payload)))
+                if self.close_connection:
+                    self.send_header("Connection", "close")
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(payload)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True  # the client has gone
 
         def log_message(self, format: str, *args: Any) -> None:
             print(f"{self.address_string()} {format % args}", file=sys.stderr)

@@ -1,13 +1,22 @@
-"""The service as the template describes it, running from dist/ on this machine."""
+"""The service as the template describes it, running from dist/ on this machine.
+
+Each function has a pool of execution environments (containers), as Lambda scales: a request
+takes an idle warm one or starts another, up to MAX_CONCURRENCY (beyond that it is throttled).
+A rebuilt zip becomes a new version, unpacked under that function's lock only; containers of
+the old version finish what they are running and are then stopped, never mid-request.
+"""
 
 from __future__ import annotations
 
+import itertools
 import os
 import platform
 import shutil
+import sys
 import tempfile
 import threading
-from dataclasses import dataclass
+import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +29,9 @@ from rehearsal import template as sam
 STAGE = "local"
 REGION = "us-east-1"
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
+# Concurrent executions per function (Lambda's reserved concurrency); more is throttled.
+MAX_CONCURRENCY = 10
+THROTTLED = {"errorType": "TooManyRequestsException", "errorMessage": "Rate Exceeded."}
 
 
 @dataclass(frozen=True)
@@ -28,6 +40,25 @@ class Function:
     resource: str  # e.g. "AddFunction"
     zip_path: Path
     routes: tuple[tuple[str, str], ...]  # (METHOD, /path)
+
+
+@dataclass
+class Version:
+    """One build of a function's artifacts, unpacked; removed once no container uses it."""
+
+    signature: tuple[int, ...]
+    sandbox: Sandbox
+
+
+@dataclass
+class Pool:
+    """A function's containers: idle ones (current version only) and busy ones (any)."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    current: Version | None = None
+    idle: list[Container] = field(default_factory=list)
+    busy: dict[Container, Version] = field(default_factory=dict)
+    builds: itertools.count[int] = field(default_factory=itertools.count)
 
 
 def host_architecture() -> str:
@@ -82,8 +113,7 @@ class LocalService:
             self.template["Resources"]["HistoryTable"]["Properties"]["TableName"]
         )
         self._scratch = Path(tempfile.mkdtemp(prefix="calculator-local-"))
-        self._containers: dict[str, tuple[tuple[int, ...], Container]] = {}
-        self._lock = threading.Lock()
+        self._pools = {name: Pool() for name in self.functions}
 
     @property
     def scratch(self) -> Path:
@@ -116,17 +146,14 @@ class LocalService:
         stats = [p.stat() for p in (function.zip_path, *self.layers)]
         return tuple(n for s in stats for n in (s.st_mtime_ns, s.st_size))
 
-    def container(self, function: Function) -> Container:
-        """The function's warm container, or a new one if dist/ changed since it started."""
-        with self._lock:
+    def _refresh(self, function: Function, pool: Pool) -> Version:
+        """The function's current version, unpacked anew if dist/ changed (pool.lock held)."""
+        root = self._scratch / function.name / str(next(pool.builds))
+        try:
+            # Taken before unpacking: a write that lands meanwhile is seen by the next request.
             signature = self._signature(function)
-            current = self._containers.get(function.name)
-            if current is not None and current[0] == signature:
-                return current[1]
-            if current is not None:
-                current[1].stop()  # a rebuilt zip: the next invocation is a cold start
-            root = self._scratch / function.name
-            shutil.rmtree(root, ignore_errors=True)
+            if pool.current is not None and pool.current.signature == signature:
+                return pool.current
             sandbox = Sandbox.unpack(
                 root,
                 function.zip_path,
@@ -141,21 +168,65 @@ class LocalService:
                     "POWERTOOLS_SERVICE_NAME": "calculator",
                 },
             )
-            container = Container(sandbox)
-            self._containers[function.name] = (signature, container)
-            return container
+        except (zipfile.BadZipFile, OSError) as error:
+            shutil.rmtree(root, ignore_errors=True)
+            if pool.current is None:
+                raise
+            # Most likely a zip Pants is still writing: serve the last good build meanwhile.
+            print(f"[{function.name}] {function.zip_path} unreadable ({error})", file=sys.stderr)
+            return pool.current
+        previous, pool.current = pool.current, Version(signature, sandbox)
+        for container in pool.idle:  # a rebuilt zip: the next invocation is a cold start
+            container.stop()
+        pool.idle.clear()
+        if previous is not None:
+            self._discard_if_unused(previous, pool)
+        return pool.current
+
+    def _discard_if_unused(self, version: Version, pool: Pool) -> None:
+        if version is not pool.current and version not in pool.busy.values():
+            shutil.rmtree(version.sandbox.root, ignore_errors=True)
 
     def invoke(self, function: Function, event: Any) -> Result:
-        return self.container(function).invoke(event)
+        """Runs one invocation in an idle container of the current build, or a new one."""
+        pool = self._pools[function.name]
+        with pool.lock:
+            version = self._refresh(function, pool)
+            if pool.idle:
+                container = pool.idle.pop()
+            elif len(pool.busy) < MAX_CONCURRENCY:
+                container = Container(version.sandbox)
+            else:
+                return Result(error=dict(THROTTLED), throttled=True)
+            pool.busy[container] = version
+        try:
+            return container.invoke(event)
+        finally:
+            with pool.lock:
+                ran_on = pool.busy.pop(container)
+                keep = ran_on is pool.current and container.pid is not None
+                if keep:
+                    pool.idle.append(container)
+            if not keep:
+                container.stop()  # an old build's, or one whose runtime is gone
+                with pool.lock:
+                    self._discard_if_unused(ran_on, pool)
 
     def container_pids(self) -> list[int]:
-        return [pid for _, c in self._containers.values() if (pid := c.pid) is not None]
+        pids = []
+        for pool in self._pools.values():
+            with pool.lock:
+                containers = [*pool.idle, *pool.busy]
+            pids += [pid for c in containers if (pid := c.pid) is not None]
+        return pids
 
     def close(self) -> None:
-        with self._lock:
-            for _, container in self._containers.values():
+        for pool in self._pools.values():
+            with pool.lock:
+                containers = [*pool.idle, *pool.busy]
+                pool.idle.clear()
+            for container in containers:
                 container.stop()
-            self._containers.clear()
         shutil.rmtree(self._scratch, ignore_errors=True)
 
 

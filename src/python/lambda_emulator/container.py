@@ -1,5 +1,6 @@
 """One Lambda execution environment: a sandboxed interpreter running awslambdaric against a
 local Runtime API, reused between invocations (warm) and replaced after a timeout or crash.
+A runtime process that dies fails its invocation at once, as Lambda's `Runtime.ExitError`.
 """
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import shutil
+import signal
 import subprocess
 import threading
 import time
@@ -31,6 +33,7 @@ class Result:
     payload: Any = None
     error: dict[str, Any] | None = None
     timed_out: bool = False
+    throttled: bool = False  # no execution environment was free (never ran)
     init_ms: float | None = None  # set on a cold start
     duration_ms: float = 0.0
     logs: list[str] = field(default_factory=list)
@@ -48,6 +51,22 @@ def install_runtime(destination: Path) -> None:
                 shutil.copy2(source, target)
 
 
+def exit_reason(returncode: int) -> str:
+    """How Lambda words a runtime's exit: "exit status 1", "signal: killed"."""
+    if returncode >= 0:
+        return f"exit status {returncode}"
+    names = {
+        signal.SIGKILL: "killed",
+        signal.SIGSEGV: "segmentation fault",
+        signal.SIGABRT: "aborted",
+    }
+    try:
+        number = signal.Signals(-returncode)
+    except ValueError:
+        return f"signal: {-returncode}"
+    return f"signal: {names.get(number, number.name.removeprefix('SIG').lower())}"
+
+
 class Container:
     """Invocations run one at a time, as in a Lambda execution environment."""
 
@@ -56,6 +75,7 @@ class Container:
         self._lock = threading.Lock()
         self._process: subprocess.Popen[bytes] | None = None
         self._api: RuntimeApi | None = None
+        self._log_reader: threading.Thread | None = None
         self._logs: list[str] = []
         self._logs_lock = threading.Lock()
         self.runtime_dir = sandbox.root / "var" / "runtime"
@@ -83,7 +103,10 @@ class Container:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
         )
-        threading.Thread(target=self._collect_logs, args=(self._process,), daemon=True).start()
+        self._log_reader = threading.Thread(
+            target=self._collect_logs, args=(self._process, self._api), daemon=True
+        )
+        self._log_reader.start()
         # Init ends when the runtime asks for its first event (or reports an init error).
         deadline = started + INIT_TIMEOUT_S
         while not self._api.first_poll.wait(0.01):
@@ -91,11 +114,15 @@ class Container:
                 break
         return (time.monotonic() - started) * 1000
 
-    def _collect_logs(self, process: subprocess.Popen[bytes]) -> None:
+    def _collect_logs(self, process: subprocess.Popen[bytes], api: RuntimeApi) -> None:
         assert process.stdout is not None
-        for line in process.stdout:
-            with self._logs_lock:
-                self._logs.append(line.decode(errors="replace").rstrip("\n"))
+        with process.stdout:
+            for line in process.stdout:
+                with self._logs_lock:
+                    self._logs.append(line.decode(errors="replace").rstrip("\n"))
+        # End of output: the runtime has exited (or is about to). Whatever it was running fails
+        # now, not at the invocation's timeout.
+        api.runtime_exited(exit_reason(process.wait()))
 
     def _take_logs(self) -> list[str]:
         time.sleep(0.02)  # let the reader catch the last lines of this invocation
@@ -135,15 +162,21 @@ class Container:
                     result.payload = document
                 else:
                     result.error = document
+                if kind == "exit":
+                    self.stop()  # Lambda resets an environment whose runtime exited
             result.duration_ms = (time.monotonic() - started) * 1000
             result.logs = self._take_logs()
             return result
 
     def stop(self) -> None:
+        """Kills the runtime; no thread, socket or pipe of this container outlives the call."""
         if self._process is not None and self._process.poll() is None:
             self._process.kill()
             self._process.wait()
         self._process = None
+        if self._log_reader is not None:
+            self._log_reader.join()
+            self._log_reader = None
         if self._api is not None:
             self._api.close()
             self._api = None

@@ -1,5 +1,7 @@
 """API Gateway HTTP API (payload format 2.0) in front of Lambda: requests to events, results
-to responses, with the status codes API Gateway answers when the function fails."""
+to responses, with the answers API Gateway gives itself: `500 {"message":"Internal Server
+Error"}` when the function fails (an error, a timeout, a response it cannot use) and `503
+{"message":"Service Unavailable"}` when Lambda throttles it."""
 
 from __future__ import annotations
 
@@ -33,8 +35,14 @@ def to_event(
     source_ip: str = "127.0.0.1",
 ) -> dict[str, Any]:
     lowered = {name.lower(): value for name, value in headers.items()}
-    content_type = lowered.get("content-type", "")
+    content_type = lowered.get("content-type", "").strip().lower()
     is_text = not body or any(content_type.startswith(t) for t in TEXT_TYPES)
+    text = ""
+    if is_text:
+        try:
+            text = body.decode()
+        except UnicodeDecodeError:
+            is_text = False  # what is not UTF-8 cannot travel as a JSON string: base64
     query: dict[str, str] = {}
     for name, value in parse_qsl(raw_query, keep_blank_values=True):
         # HTTP APIs join repeated parameters with commas.
@@ -69,20 +77,26 @@ def to_event(
     if query:
         event["queryStringParameters"] = query
     if body:
-        event["body"] = body.decode() if is_text else base64.b64encode(body).decode()
+        event["body"] = text if is_text else base64.b64encode(body).decode()
     return event
 
 
-def _message(status: int, message: str) -> tuple[int, dict[str, str], bytes]:
-    return status, {"content-type": "application/json"}, json.dumps({"message": message}).encode()
+def message(status: int, text: str) -> tuple[int, dict[str, str], bytes]:
+    """An answer of API Gateway's own: `{"message": ...}` in JSON."""
+    body = json.dumps({"message": text}, separators=(",", ":")).encode()  # byte for byte
+    return status, {"content-type": "application/json"}, body
+
+
+INTERNAL_SERVER_ERROR = message(500, "Internal Server Error")
+SERVICE_UNAVAILABLE = message(503, "Service Unavailable")
 
 
 def to_response(result: Result) -> tuple[int, dict[str, str], bytes]:
     """(status, headers, body) as API Gateway would answer the client."""
-    if result.timed_out:
-        return _message(504, "Gateway Timeout")
-    if result.error is not None:
-        return _message(502, "Internal Server Error")
+    if result.throttled:
+        return SERVICE_UNAVAILABLE
+    if result.error is not None:  # an unhandled error, a timeout, a runtime that exited
+        return INTERNAL_SERVER_ERROR
     payload = result.payload
     if not (isinstance(payload, dict) and "statusCode" in payload):
         # Payload 2.0 lets a function return any JSON value: it becomes a 200 JSON body.
@@ -93,7 +107,7 @@ def to_response(result: Result) -> tuple[int, dict[str, str], bytes]:
         body = payload.get("body") or ""
         data = base64.b64decode(body) if payload.get("isBase64Encoded") else str(body).encode()
     except (TypeError, ValueError):
-        return _message(502, "Internal Server Error")  # a response API Gateway cannot use
+        return INTERNAL_SERVER_ERROR  # a response API Gateway cannot use
     if payload.get("cookies"):
         headers["set-cookie"] = ", ".join(payload["cookies"])
     return status, headers, data

@@ -7,17 +7,20 @@ Lambda. https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html
 
 from __future__ import annotations
 
+import contextlib
 import json
 import queue
 import threading
 import time
 import uuid
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 PREFIX = "/2018-06-01/runtime"
+# How the outcome of an invocation is reported: ("response" | "error" | "exit", body).
+Outcome = tuple[str, bytes]
 
 
 @dataclass
@@ -25,7 +28,7 @@ class Invocation:
     event: bytes
     deadline_ms: int
     request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    outcome: Future[tuple[str, bytes]] = field(default_factory=Future)  # ("response"|"error", body)
+    outcome: Future[Outcome] = field(default_factory=Future)
 
 
 class RuntimeApi:
@@ -33,8 +36,10 @@ class RuntimeApi:
 
     def __init__(self, function_arn: str) -> None:
         self.function_arn = function_arn
-        self._pending: queue.Queue[Invocation] = queue.Queue()
+        # None is the sentinel `close` sends to a poller still waiting for an event.
+        self._pending: queue.Queue[Invocation | None] = queue.Queue()
         self._in_flight: dict[str, Invocation] = {}
+        self._lock = threading.Lock()
         self.first_poll = threading.Event()
         self.init_error: bytes | None = None
         api = self
@@ -48,7 +53,11 @@ class RuntimeApi:
                     return
                 api.first_poll.set()
                 invocation = api._pending.get()
-                api._in_flight[invocation.request_id] = invocation
+                if invocation is None:  # the container is going away
+                    self.close_connection = True
+                    return
+                with api._lock:
+                    api._in_flight[invocation.request_id] = invocation
                 self.send_response(200)
                 self.send_header("Lambda-Runtime-Aws-Request-Id", invocation.request_id)
                 self.send_header("Lambda-Runtime-Deadline-Ms", str(invocation.deadline_ms))
@@ -66,12 +75,12 @@ class RuntimeApi:
                     self._reply(202, {"status": "OK"})
                     return
                 parts = self.path.removeprefix(f"{PREFIX}/invocation/").split("/")
-                invocation = api._in_flight.pop(parts[0], None) if len(parts) == 2 else None
+                with api._lock:
+                    invocation = api._in_flight.pop(parts[0], None) if len(parts) == 2 else None
                 if invocation is None or parts[1] not in {"response", "error"}:
                     self._reply(400, {"errorMessage": f"unknown invocation {self.path}"})
                     return
-                if not invocation.outcome.done():
-                    invocation.outcome.set_result((parts[1], body))
+                api._settle(invocation, (parts[1], body))
                 self._reply(202, {"status": "OK"})
 
             def _reply(self, status: int, document: dict[str, Any]) -> None:
@@ -86,16 +95,49 @@ class RuntimeApi:
                 pass
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
+        # Request threads are joined on close (none may outlive the container): each ends when
+        # the runtime's connection closes, and a waiting poller is woken by the sentinel.
+        self._server.daemon_threads = False
+        self._server.block_on_close = True
         self.address = f"127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
+
+    @staticmethod
+    def _settle(invocation: Invocation, outcome: Outcome) -> None:
+        # The runtime's answer and its exit can race: the first one settles the invocation.
+        with contextlib.suppress(InvalidStateError):
+            invocation.outcome.set_result(outcome)
 
     def submit(self, event: bytes, timeout_s: float) -> Invocation:
         invocation = Invocation(event, int((time.time() + timeout_s) * 1000))
         self._pending.put(invocation)
         return invocation
 
+    def runtime_exited(self, reason: str) -> None:
+        """The runtime process is gone: what it was running, or was about to, fails at once,
+        as Lambda reports it (`Runtime.ExitError`)."""
+        with self._lock:
+            stranded = list(self._in_flight.values())
+            self._in_flight.clear()
+        while True:
+            try:
+                waiting = self._pending.get_nowait()
+            except queue.Empty:
+                break
+            if waiting is not None:
+                stranded.append(waiting)
+        for invocation in stranded:
+            error = {
+                "errorType": "Runtime.ExitError",
+                "errorMessage": (
+                    f"RequestId: {invocation.request_id} Error: Runtime exited with error: {reason}"
+                ),
+            }
+            self._settle(invocation, ("exit", json.dumps(error).encode()))
+
     def close(self) -> None:
+        self._pending.put(None)
         self._server.shutdown()
         self._server.server_close()
+        self._thread.join()

@@ -9,9 +9,18 @@ from dataclasses import dataclass
 import pytest
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from aws_testing import FaultProxy, MotoServer, create_history_table, dynamodb_client
+from aws_testing import (
+    INVALID,
+    FaultProxy,
+    MotoServer,
+    create_history_table,
+    dynamodb_client,
+    dynamodb_clients,
+    silent_store,
+)
 from calculator.functions.add import handler as add
 from calculator.shared.history import HistoryStore
+from conftest import FakeLambdaContext
 from lambda_events import EventFactory
 
 
@@ -34,8 +43,8 @@ def throttled(moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch) -> Itera
     direct = dynamodb_client(moto_server.endpoint)
     table = create_history_table(direct)
     with FaultProxy(moto_server.endpoint).running() as proxy:
-        monkeypatch.setattr(add, "store", HistoryStore(dynamodb_client(proxy.endpoint), table))
-        yield Throttled(proxy, HistoryStore(direct, table))
+        monkeypatch.setattr(add, "store", HistoryStore(dynamodb_clients(proxy.endpoint), table))
+        yield Throttled(proxy, HistoryStore(dynamodb_clients(moto_server.endpoint), table))
 
 
 def test_throttled_writes_answer_503_and_record_nothing(
@@ -49,7 +58,7 @@ def test_throttled_writes_answer_503_and_record_nothing(
     assert response["statusCode"] == 503
     assert response["headers"]["Retry-After"] == "1"  # type: ignore[index]
     assert "nothing was recorded" in json.loads(str(response["body"]))["message"]
-    # Standard retry mode made three attempts in all before giving up.
+    # Three attempts in all before giving up.
     assert proxy.throttled == 3
 
     assert [item.id for item in throttled.direct.recent(10).items] == ["ok-1"]
@@ -67,11 +76,37 @@ def test_server_stopped_mid_run_gives_503_not_200(
     api_event: EventFactory, lambda_context: LambdaContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     server = MotoServer().start()
-    client = dynamodb_client(server.endpoint)
-    store = HistoryStore(client, create_history_table(client))
+    store = HistoryStore(
+        dynamodb_clients(server.endpoint), create_history_table(dynamodb_client(server.endpoint))
+    )
     monkeypatch.setattr(add, "store", store)
     assert post_add(api_event, lambda_context, "before")["statusCode"] == 200
     server.stop()
     response = post_add(api_event, lambda_context, "after")
     assert response["statusCode"] == 503
     assert response["headers"]["Retry-After"] == "1"  # type: ignore[index]
+
+
+def test_a_store_that_never_answers_is_a_503_within_the_invocation(
+    api_event: EventFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 2.5 s left: less than one full attempt (connect + read ceilings), so the budget, not the
+    # ceilings, sets the timeouts. The packaged zip is held to the template's timeout in
+    # tests/smoke/test_time_budget.py.
+    context = FakeLambdaContext(remaining_ms=2_500)
+    with silent_store() as endpoint:
+        store = HistoryStore(dynamodb_clients(endpoint), "never-answers")
+        monkeypatch.setattr(add, "store", store)
+        response = post_add(api_event, context, "hung")  # type: ignore[arg-type]
+    assert response["statusCode"] == 503
+    assert response["headers"]["Retry-After"] == "1"  # type: ignore[index]
+
+
+def test_dynamodb_refusing_a_write_as_invalid_is_a_500_not_a_503(
+    throttled: Throttled, api_event: EventFactory, lambda_context: LambdaContext
+) -> None:
+    # A 503 with Retry-After would have the client retry, forever, what is our bug.
+    throttled.proxy.fault, throttled.proxy.throttle = INVALID, 100
+    response = post_add(api_event, lambda_context, "invalid")
+    assert response["statusCode"] == 500
+    assert throttled.proxy.throttled == 1  # not retried either

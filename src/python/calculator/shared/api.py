@@ -7,6 +7,8 @@ the problem. Anything else is a 500 with a generic body and the request id in th
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
@@ -16,17 +18,25 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
 from calculator.shared import numbers
+from calculator.shared.budget import Deadline
 from calculator.shared.history import HistoryUnavailable, InvalidCursor
 
 logger = Logger(service="calculator")
 
-# Every route of the service, so any function can tell 404 (no such path) from 405.
+# Every route of the service (infra/template.yaml routes the same): which requests carry a
+# body to negotiate, and 404 vs 405 for an event API Gateway itself would never route here.
 ROUTES: Mapping[str, frozenset[str]] = {
     "/add": frozenset({"POST"}),
     "/multiply": frozenset({"POST"}),
     "/history": frozenset({"GET"}),
 }
 MAX_BODY_BYTES = 16 * 1024
+# Routes with these methods read a JSON body.
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+JSON_MEDIA_TYPE = content_types.APPLICATION_JSON
+# JSON is UTF-8 (RFC 8259); ASCII is a subset of it.
+UTF8_CHARSETS = frozenset({"utf-8", "utf8", "us-ascii"})
+_SEND_JSON = "must be application/json: send the body as JSON with Content-Type: application/json"
 RETRY_AFTER_SECONDS = 1
 
 
@@ -76,19 +86,106 @@ def _problem(error: Mapping[str, Any]) -> str:
     return message.removeprefix("Value error, ")
 
 
-def _unreadable_body(event: Mapping[str, Any]) -> ClientError | None:
-    if event.get("isBase64Encoded"):
-        return ClientError(
+def _header(event: Mapping[str, Any], name: str) -> str | None:
+    # Payload 2.0 lowercases header names; a hand-made event need not.
+    for key, value in (event.get("headers") or {}).items():
+        if str(key).lower() == name:
+            return str(value)
+    return None
+
+
+def _media_type(content_type: str) -> tuple[str, str | None]:
+    """`Application/JSON; Charset="UTF-8"` -> ("application/json", "utf-8")."""
+    media_type, *parameters = content_type.split(";")
+    charset = None
+    for parameter in parameters:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset":
+            charset = value.strip().strip('"').lower()
+    return media_type.strip().lower(), charset
+
+
+def _is_json(media_type: str) -> bool:
+    # application/json, and any JSON-based type with the structured syntax suffix (RFC 6839).
+    return media_type == JSON_MEDIA_TYPE or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    )
+
+
+def _json_text(event: Mapping[str, Any]) -> str | None:
+    """The request body as JSON text, however API Gateway encoded it; ClientError if it cannot
+    be JSON. No content type at all counts as JSON: the parser then says whether it is."""
+    coding = (_header(event, "content-encoding") or "identity").strip().lower()
+    if coding != "identity":
+        raise ClientError(
             HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
-            [("body", "must be JSON text (Content-Type: application/json), not binary")],
+            [("Content-Encoding", f"{coding} is not supported; send the body uncompressed")],
+        )
+    media_type, charset = _media_type(_header(event, "content-type") or "")
+    if media_type and not _is_json(media_type):
+        raise ClientError(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, [("Content-Type", _SEND_JSON)])
+    if charset is not None and charset not in UTF8_CHARSETS:
+        raise ClientError(
+            HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+            [("Content-Type", f"charset {charset} is not supported; JSON is UTF-8")],
         )
     body = event.get("body")
-    if isinstance(body, str) and len(body.encode()) > MAX_BODY_BYTES:
-        return ClientError(
-            HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-            [("body", f"must be at most {MAX_BODY_BYTES} bytes")],
-        )
-    return None
+    if not body:
+        return None
+    text = str(body)
+    # The size check comes before decoding, so an oversized body costs nothing to refuse.
+    encoded_limit = 4 * (MAX_BODY_BYTES // 3 + 1) if event.get("isBase64Encoded") else None
+    if len(text) > (encoded_limit or MAX_BODY_BYTES):
+        raise _too_large()
+    if event.get("isBase64Encoded"):
+        # An HTTP API base64-encodes whatever it does not take for text; the client cannot
+        # choose, so the encoding is undone here rather than refused.
+        try:
+            data = base64.b64decode(text, validate=True)
+        except (binascii.Error, ValueError):
+            raise ClientError(
+                HTTPStatus.BAD_REQUEST, [("body", "is marked base64-encoded but is not base64")]
+            ) from None
+    else:
+        data = text.encode("utf-8", "surrogatepass")
+    if len(data) > MAX_BODY_BYTES:
+        raise _too_large()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ClientError(
+            HTTPStatus.BAD_REQUEST, [("body", f"is not UTF-8 text (byte {error.start})")]
+        ) from None
+
+
+def _too_large() -> ClientError:
+    return ClientError(
+        HTTPStatus.REQUEST_ENTITY_TOO_LARGE, [("body", f"must be at most {MAX_BODY_BYTES} bytes")]
+    )
+
+
+def _as_json_request(event: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The event with its body negotiated to plain JSON text, for the routes that read one."""
+    context = event.get("requestContext") or {}
+    method = str((context.get("http") or {}).get("method", "")).upper()
+    # The path Powertools routes on: the raw path without a named stage's prefix.
+    path, stage = str(event.get("rawPath", "")), context.get("stage", "$default")
+    path = path.removeprefix(f"/{stage}") if stage != "$default" else path
+    if method not in BODY_METHODS or method not in ROUTES.get(path, ()):
+        return event  # no body to read: a route without one, or a 404/405 to come
+    text = _json_text(event)
+    headers = {
+        str(k): v
+        for k, v in (event.get("headers") or {}).items()
+        if str(k).lower() != "content-type"
+    }
+    normalised = {**event, "headers": {**headers, "content-type": JSON_MEDIA_TYPE}}
+    normalised["isBase64Encoded"] = False
+    if text is None:
+        normalised.pop("body", None)
+    else:
+        normalised["body"] = text
+    return normalised
 
 
 def ok(body: Mapping[str, Any]) -> Response[str]:
@@ -101,14 +198,20 @@ def ok(body: Mapping[str, Any]) -> Response[str]:
 
 
 class CalculatorResolver(APIGatewayHttpResolver):
-    """Powertools' HTTP API resolver, refusing bodies it must not even try to decode."""
+    """Powertools' HTTP API resolver, with each body negotiated to JSON text before it is read."""
 
     def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
-        # Powertools decodes base64 and parses JSON in its validation step, which runs before
-        # any middleware; binary and oversized bodies are therefore refused here, first.
-        error = _unreadable_body(event)
-        if error is None:
-            return dict(super().resolve(event, context))
+        # Powertools reads the body in its validation step, which runs before any middleware,
+        # and answers an unexpected media type with an exception only a catch-all sees: so
+        # the body is negotiated here, first, into the JSON text that step expects.
+        try:
+            negotiated = _as_json_request(event)
+        except ClientError as error:
+            return self._client_error(error)
+        return dict(super().resolve(negotiated, context))
+
+    @staticmethod
+    def _client_error(error: ClientError) -> dict[str, Any]:
         errors = [{"field": field, "problem": problem} for field, problem in error.problems]
         return {
             "statusCode": error.status.value,
@@ -196,3 +299,8 @@ def request_id(app: APIGatewayHttpResolver) -> str:
 
 def request_epoch_ms(app: APIGatewayHttpResolver) -> int:
     return int(app.current_event.request_context.time_epoch)
+
+
+def invocation_deadline(app: APIGatewayHttpResolver) -> Deadline:
+    """When this invocation's work on the store must end (see calculator.shared.budget)."""
+    return Deadline.within(app.lambda_context.get_remaining_time_in_millis())

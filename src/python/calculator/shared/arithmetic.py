@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import StrEnum
+from typing import assert_never
 
 from calculator.shared.numbers import EXACT, Number
 
@@ -26,4 +27,11 @@ def multiply(a: Number, b: Number) -> Number:
 
 
 def apply(operation: Operation, a: Number, b: Number) -> Number:
-    return add(a, b) if operation is Operation.ADD else multiply(a, b)
+    # Exhaustive: a new Operation without a case here is a mypy error, not a silent multiply.
+    match operation:
+        case Operation.ADD:
+            return add(a, b)
+        case Operation.MULTIPLY:
+            return multiply(a, b)
+        case _:
+            assert_never(operation)

@@ -11,15 +11,25 @@ import base64
 import binascii
 import json
 import os
+import random
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 import botocore.session
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionError,
+    EndpointConnectionError,
+    HTTPClientError,
+)
 
 from calculator.shared import snapstart
 from calculator.shared.arithmetic import Operation
+from calculator.shared.budget import FULL_ATTEMPT, Deadline, Timeouts
 from calculator.shared.models import Calculation
 from calculator.shared.numbers import parse_exact
 
@@ -28,21 +38,45 @@ if TYPE_CHECKING:
 
 TABLE_NAME_ENV = "HISTORY_TABLE_NAME"
 PARTITION = "calculations"
-# Standard retry mode: exponential backoff with jitter, throttling and 5xx retried. Short
-# timeouts: an API Gateway request has 30 s, and a slow store must become a 503, not a 504.
-CLIENT_CONFIG = Config(
-    retries={"mode": "standard", "total_max_attempts": 3},
-    connect_timeout=2,
-    read_timeout=5,
+# Retries are ours, not botocore's: botocore's standard mode knows nothing of the invocation's
+# deadline. Ours retry what it retries (throttling, 5xx, connection failures and timeouts), with
+# exponential backoff and full jitter, within calculator.shared.budget.
+MAX_ATTEMPTS = 3
+BACKOFF_BASE_S = 0.1
+RETRIED_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+        "ThrottlingException",
+        "Throttling",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "RequestTimeout",
+        "RequestTimeoutException",
+    }
 )
+# Each client has fixed timeouts (botocore has no per-call ones), so a few are kept, by timeouts.
+MAX_CLIENTS = 4
+ClientFactory = Callable[[Config], "DynamoDBClient"]
+
+
+def client_config(timeouts: Timeouts) -> Config:
+    return Config(
+        retries={"total_max_attempts": 1},
+        connect_timeout=timeouts.connect_s,
+        read_timeout=timeouts.read_s,
+    )
 
 
 class HistoryUnavailable(Exception):
-    """The store could not be written or read, even after retries."""
+    """The store could not be written or read, even after retries, within the time budget."""
 
 
 class InvalidCursor(ValueError):
     """A `cursor` that this service did not hand out."""
+
+
+NOT_A_CURSOR = "is not a cursor this service returned"
 
 
 @dataclass(frozen=True)
@@ -51,44 +85,105 @@ class Page:
     next_cursor: str | None
 
 
+def _sort_key(epoch_ms: int, calculation_id: str) -> str:
+    return f"{epoch_ms:013d}#{calculation_id}"
+
+
+# A sort key this service writes: 13-digit epoch milliseconds, "#", the request id (printable
+# ASCII). Only such a key may reach DynamoDB as a start key: anything else (empty, too long,
+# another shape) would make it answer ValidationException, a client's mistake.
+SORT_KEY = re.compile(r"[0-9]{13}#[!-~]{1,128}")
+MAX_CURSOR_CHARS = 256
+
+
 def _encode_cursor(key: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(key["sk"]["S"]).encode()).decode()
 
 
 def _decode_cursor(cursor: str) -> dict[str, Any]:
+    if len(cursor) > MAX_CURSOR_CHARS:
+        raise InvalidCursor(NOT_A_CURSOR)
     try:
-        sort_key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        raise InvalidCursor("is not a cursor this service returned") from None
-    if not isinstance(sort_key, str):
-        raise InvalidCursor("is not a cursor this service returned")
+        sort_key = json.loads(base64.b64decode(cursor, altchars=b"-_", validate=True))
+    except (binascii.Error, ValueError):  # UnicodeDecodeError and JSONDecodeError included
+        raise InvalidCursor(NOT_A_CURSOR) from None
+    if not (isinstance(sort_key, str) and SORT_KEY.fullmatch(sort_key)):
+        raise InvalidCursor(NOT_A_CURSOR)
     return {"pk": {"S": PARTITION}, "sk": {"S": sort_key}}
 
 
 class HistoryStore:
     """Records calculations exactly once and lists them newest first."""
 
-    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
-        self._client = client
+    def __init__(self, clients: ClientFactory, table_name: str) -> None:
+        self._make_client = clients
+        self._clients: dict[Timeouts, DynamoDBClient] = {}
         self._table = table_name
+        self._client(FULL_ATTEMPT)  # the one a healthy store needs: made now, at init
 
     @classmethod
     def from_environment(cls) -> HistoryStore:
-        """One client per container; endpoint and region come from the standard AWS settings."""
+        """Clients per container; endpoint and region come from the standard AWS settings."""
         table_name = os.environ.get(TABLE_NAME_ENV)
         if not table_name:
             raise RuntimeError(f"{TABLE_NAME_ENV} is not set: the function cannot find its table")
         # botocore, not boto3: a client is all we need, and `import boto3` also imports
-        # s3transfer (README, "Cold start").
-        client = botocore.session.get_session().create_client("dynamodb", config=CLIENT_CONFIG)
-        snapstart.survive_snapshots(client)
-        # botocore's stubs type every client as BaseClient; this one is DynamoDB's.
-        return cls(cast("DynamoDBClient", client), table_name)
+        # s3transfer (README, "Cold start"). One session, so later clients (other timeouts)
+        # reuse the service model it has loaded.
+        session = botocore.session.get_session()
 
-    def record(self, calculation: Calculation, epoch_ms: int) -> None:
+        def make_client(config: Config) -> DynamoDBClient:
+            # botocore's stubs type every client as BaseClient; this one is DynamoDB's.
+            return cast("DynamoDBClient", session.create_client("dynamodb", config=config))
+
+        store = cls(make_client, table_name)
+        snapstart.survive_snapshots(store)
+        return store
+
+    def close(self) -> None:
+        """Closes every client's connections; each reconnects on its next call."""
+        for client in self._clients.values():
+            client.close()
+
+    def _client(self, timeouts: Timeouts) -> DynamoDBClient:
+        client = self._clients.get(timeouts)
+        if client is None:
+            if len(self._clients) >= MAX_CLIENTS:
+                # The oldest shortened one goes; the full-attempt client (first) stays.
+                oldest = next(k for k in self._clients if k != FULL_ATTEMPT)
+                self._clients.pop(oldest).close()
+            client = self._clients[timeouts] = self._make_client(client_config(timeouts))
+        return client
+
+    def _call(self, operation: str, deadline: Deadline | None, **request: Any) -> Any:
+        """One DynamoDB operation, retried while the budget allows; ClientError if refused."""
+        deadline = deadline or Deadline.unbounded()
+        failure: Exception | None = None
+        for attempt in range(MAX_ATTEMPTS):
+            if attempt:
+                deadline.pause(random.uniform(0, BACKOFF_BASE_S * 2**attempt))
+            timeouts = deadline.next_attempt()
+            if timeouts is None:
+                break
+            try:
+                return getattr(self._client(timeouts), operation)(**request)
+            except ClientError as error:
+                status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+                if _error_code(error) not in RETRIED_CODES and status < 500:
+                    raise
+                failure = error
+            except (EndpointConnectionError, ConnectionError, HTTPClientError) as error:
+                failure = error  # refused, reset, timed out: worth another attempt
+            except BotoCoreError as error:
+                raise HistoryUnavailable(str(error)) from error
+        raise HistoryUnavailable(f"{operation}: {failure or 'no time left for an attempt'}")
+
+    def record(
+        self, calculation: Calculation, epoch_ms: int, deadline: Deadline | None = None
+    ) -> None:
         item = {
             "pk": {"S": PARTITION},
-            "sk": {"S": f"{epoch_ms:013d}#{calculation.id}"},
+            "sk": {"S": _sort_key(epoch_ms, calculation.id)},
             "id": {"S": calculation.id},
             "operation": {"S": calculation.operation.value},
             "a": {"S": str(calculation.a)},
@@ -97,20 +192,22 @@ class HistoryStore:
             "timestamp": {"S": calculation.timestamp},
         }
         try:
-            # The condition makes botocore's retries of a put that did land harmless.
-            self._client.put_item(
+            # The condition makes a retry of a put that did land (its answer lost) harmless.
+            self._call(
+                "put_item",
+                deadline,
                 TableName=self._table,
                 Item=item,
                 ConditionExpression="attribute_not_exists(sk)",
             )
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            if _error_code(error) == "ConditionalCheckFailedException":
                 return  # already recorded by an earlier attempt of this same request
-            raise HistoryUnavailable(str(error)) from error
-        except BotoCoreError as error:
-            raise HistoryUnavailable(str(error)) from error
+            _refused(error)
 
-    def recent(self, limit: int, cursor: str | None = None) -> Page:
+    def recent(
+        self, limit: int, cursor: str | None = None, deadline: Deadline | None = None
+    ) -> Page:
         query: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": "pk = :pk",
@@ -122,15 +219,31 @@ class HistoryStore:
         if cursor is not None:
             query["ExclusiveStartKey"] = _decode_cursor(cursor)
         try:
-            response = self._client.query(**query)
-        except (ClientError, BotoCoreError) as error:
-            raise HistoryUnavailable(str(error)) from error
+            response = self._call("query", deadline, **query)
+        except ClientError as error:
+            if cursor is not None and _error_code(error) == "ValidationException":
+                # The cursor is the only part of the query a client controls.
+                raise InvalidCursor(NOT_A_CURSOR) from error
+            _refused(error)
         items = response.get("Items", [])
         page, more = items[:limit], len(items) > limit
         return Page(
             items=[_to_calculation(item) for item in page],
             next_cursor=_encode_cursor(page[-1]) if more else None,
         )
+
+
+def _error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def _refused(error: ClientError) -> NoReturn:
+    """A request DynamoDB refused: our bug (left to the 500 handler), or the store unusable."""
+    if _error_code(error) == "ValidationException":
+        # Not a fault to retry later: the same request would be refused again, so a 503 with
+        # Retry-After would have clients retry it forever.
+        raise error
+    raise HistoryUnavailable(str(error)) from error
 
 
 def _to_calculation(item: dict[str, Any]) -> Calculation:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from calculator.shared.arithmetic import Operation, apply
+from calculator.shared.budget import Deadline
 from calculator.shared.history import HistoryStore
 from calculator.shared.models import Calculation, Operands
 
@@ -14,7 +15,12 @@ MAX_HISTORY_LIMIT = 100
 
 
 def calculate_and_record(
-    store: HistoryStore, operation: Operation, operands: Operands, request_id: str, epoch_ms: int
+    store: HistoryStore,
+    operation: Operation,
+    operands: Operands,
+    request_id: str,
+    epoch_ms: int,
+    deadline: Deadline,
 ) -> dict[str, Any]:
     """The result is returned only once it is in history (HistoryUnavailable otherwise)."""
     calculation = Calculation(
@@ -27,7 +33,7 @@ def calculate_and_record(
             timespec="milliseconds"
         ),
     )
-    store.record(calculation, epoch_ms)
+    store.record(calculation, epoch_ms, deadline)
     return {
         "operation": operation.value,
         "a": calculation.a,
@@ -37,8 +43,10 @@ def calculate_and_record(
     }
 
 
-def list_history(store: HistoryStore, limit: int, cursor: str | None) -> dict[str, Any]:
-    page = store.recent(limit, cursor)
+def list_history(
+    store: HistoryStore, limit: int, cursor: str | None, deadline: Deadline
+) -> dict[str, Any]:
+    page = store.recent(limit, cursor, deadline)
     body: dict[str, Any] = {"items": [item.to_body() for item in page.items]}
     if page.next_cursor is not None:
         body["next"] = page.next_cursor

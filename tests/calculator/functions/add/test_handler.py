@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from decimal import Decimal
 from http import HTTPStatus
@@ -104,14 +105,99 @@ def test_bad_bodies_are_4xx_naming_field_and_problem(
     assert injected_store.recent(10).items == []
 
 
-def test_base64_bodies_are_refused_with_415(
+def test_base64_bodies_are_decoded_before_validation(
     api_event: EventFactory, lambda_context: LambdaContext
 ) -> None:
+    # '{"a":1,"b":2}', as an HTTP API passes a body it does not take for text.
     status, body = call(
         api_event("add", body="eyJhIjoxLCJiIjoyfQ==", isBase64Encoded=True), lambda_context
     )
-    assert status == 415
-    assert body["errors"][0]["field"] == "body"
+    assert (status, body["result"]) == (200, 3)
+
+
+SEND_JSON = "must be application/json: send the body as JSON with Content-Type: application/json"
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "base64_encoded", "status", "errors"),
+    [
+        ({"content-type": "Application/JSON; Charset=UTF-8"}, b'{"a":1,"b":2}', False, 200, None),
+        ({"Content-Type": "application/problem+json"}, b'{"a":1,"b":2}', False, 200, None),
+        ({}, b'{"a":1,"b":2}', False, 200, None),  # no content type: JSON if it parses
+        ({}, b"a=1&b=2", False, 400, [{"field": "body", "problem": "is not valid JSON"}]),
+        # curl -d '{"a":1,"b":2}' without -H: a form type, which an HTTP API base64-encodes.
+        (
+            {"content-type": "application/x-www-form-urlencoded"},
+            b'{"a":1,"b":2}',
+            True,
+            415,
+            [{"field": "Content-Type", "problem": SEND_JSON}],
+        ),
+        (
+            {"content-type": "text/plain"},
+            b'{"a":1}',
+            False,
+            415,
+            [{"field": "Content-Type", "problem": SEND_JSON}],
+        ),
+        (
+            {"content-type": "application/json; charset=latin-1"},
+            b'{"a":1,"b":2}',
+            False,
+            415,
+            [
+                {
+                    "field": "Content-Type",
+                    "problem": "charset latin-1 is not supported; JSON is UTF-8",
+                }
+            ],
+        ),
+        (
+            {"content-type": "application/json", "content-encoding": "gzip"},
+            b"\x1f\x8b\x08\x00",
+            True,
+            415,
+            [
+                {
+                    "field": "Content-Encoding",
+                    "problem": "gzip is not supported; send the body uncompressed",
+                }
+            ],
+        ),
+        (
+            {"content-type": "application/json"},
+            b'{"a": "\x80", "b": 1}',
+            True,
+            400,
+            [{"field": "body", "problem": "is not UTF-8 text (byte 7)"}],
+        ),
+    ],
+)
+def test_content_negotiation_answers_every_media_type_and_encoding(
+    api_event: EventFactory,
+    lambda_context: LambdaContext,
+    headers: dict[str, str],
+    body: bytes,
+    base64_encoded: bool,
+    status: int,
+    errors: list[dict[str, str]] | None,
+) -> None:
+    text = base64.b64encode(body).decode() if base64_encoded else body.decode()
+    event = api_event("add", headers=headers, body=text, isBase64Encoded=base64_encoded)
+    answered, document = call(event, lambda_context)
+    assert answered == status, document
+    if errors is None:
+        assert document["result"] == 3
+    else:
+        assert document == {"message": HTTPStatus(status).phrase, "errors": errors}
+
+
+def test_a_base64_body_is_held_to_the_size_limit_once_decoded(
+    api_event: EventFactory, lambda_context: LambdaContext
+) -> None:
+    body = b'{"a": 1, "b": ' + b"1" * 16_380 + b"}"
+    event = api_event("add", body=base64.b64encode(body).decode(), isBase64Encoded=True)
+    assert call(event, lambda_context)[0] == 413
 
 
 def test_unknown_route_is_404_and_wrong_method_405(

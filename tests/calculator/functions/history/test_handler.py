@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from decimal import Decimal
 from typing import Any
@@ -9,6 +10,14 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from aws_testing import (
+    INVALID,
+    FaultProxy,
+    MotoServer,
+    create_history_table,
+    dynamodb_client,
+    dynamodb_clients,
+)
 from calculator.functions.history import handler as history
 from calculator.shared.arithmetic import Operation
 from calculator.shared.history import HistoryStore
@@ -35,6 +44,11 @@ def record(store: HistoryStore, count: int) -> None:
             ),
             epoch_ms=1_795_770_000_000 + n,
         )
+
+
+def cursor_of(sort_key: str) -> str:
+    """A cursor as the service encodes one, around any sort key."""
+    return base64.urlsafe_b64encode(json.dumps(sort_key).encode()).decode()
 
 
 def get(api_event: EventFactory, context: LambdaContext, **query: str) -> tuple[int, Any]:
@@ -95,6 +109,12 @@ def test_no_next_cursor_when_the_page_holds_the_rest(
         ({"limit": "ten"}, "limit"),
         ({"cursor": "not-a-cursor!"}, "cursor"),
         ({"cursor": "bm9wZQ=="}, "cursor"),
+        # Forged: each would reach DynamoDB as a start key it refuses (ValidationException).
+        ({"cursor": cursor_of("")}, "cursor"),
+        ({"cursor": cursor_of("1795770000000#")}, "cursor"),
+        ({"cursor": cursor_of("1795770000000#" + "x" * 1100)}, "cursor"),
+        ({"cursor": cursor_of("1795770000000 has a space")}, "cursor"),
+        ({"cursor": base64.urlsafe_b64encode(b'{"sk": "1795770000000#a"}').decode()}, "cursor"),
     ],
 )
 def test_bad_query_strings_are_400s_naming_the_field(
@@ -103,3 +123,30 @@ def test_bad_query_strings_are_400s_naming_the_field(
     status, body = get(api_event, lambda_context, **query)
     assert status == 400
     assert [error["field"] for error in body["errors"]] == [field]
+
+
+def test_a_well_formed_cursor_of_a_key_never_written_pages_on_from_there(
+    api_event: EventFactory, lambda_context: LambdaContext, injected_store: HistoryStore
+) -> None:
+    record(injected_store, 3)
+    # Between req-001 (…001) and req-002 (…002): the page starts below it, newest first.
+    status, page = get(api_event, lambda_context, cursor=cursor_of("1795770000001#zz"))
+    assert status == 200
+    assert [item["id"] for item in page["items"]] == ["req-001", "req-000"]
+
+
+def test_dynamodb_refusing_a_cursor_is_a_400_not_a_503(
+    api_event: EventFactory,
+    lambda_context: LambdaContext,
+    moto_server: MotoServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    table = create_history_table(dynamodb_client(moto_server.endpoint))
+    with FaultProxy(moto_server.endpoint).running() as proxy:
+        proxy.operation, proxy.fault, proxy.throttle = "Query", INVALID, 1
+        monkeypatch.setattr(history, "store", HistoryStore(dynamodb_clients(proxy.endpoint), table))
+        status, body = get(api_event, lambda_context, cursor=cursor_of("1795770000000#a"))
+    assert (status, body["errors"]) == (
+        400,
+        [{"field": "cursor", "problem": "is not a cursor this service returned"}],
+    )
