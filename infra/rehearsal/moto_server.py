@@ -50,8 +50,13 @@ class _AliasResource(CloudFormationModel):
         region_name: str,
         **kwargs: Any,
     ) -> _AliasResource:
-        properties = cloudformation_json["Properties"]
-        alias = lambda_backends[account_id][region_name].create_alias(
+        backend = lambda_backends[account_id][region_name]
+        return cls._from_properties(backend.create_alias, cloudformation_json["Properties"])
+
+    @classmethod
+    def _from_properties(cls, operation: Any, properties: dict[str, Any]) -> _AliasResource:
+        """Creates or updates (`operation`) the alias a template's properties describe."""
+        alias = operation(
             name=properties["Name"],
             function_name=properties["FunctionName"],
             function_version=str(properties["FunctionVersion"]),
@@ -69,15 +74,8 @@ class _AliasResource(CloudFormationModel):
         account_id: str,
         region_name: str,
     ) -> _AliasResource:
-        properties = cloudformation_json["Properties"]
-        alias = lambda_backends[account_id][region_name].update_alias(
-            name=properties["Name"],
-            function_name=properties["FunctionName"],
-            function_version=str(properties["FunctionVersion"]),
-            description=properties.get("Description", ""),
-            routing_config=properties.get("RoutingConfig"),
-        )
-        return cls(alias, properties["FunctionName"])
+        backend = lambda_backends[account_id][region_name]
+        return cls._from_properties(backend.update_alias, cloudformation_json["Properties"])
 
 
 def _version_number_is_an_attribute() -> None:
