@@ -23,7 +23,7 @@ scratch="$(mktemp -d)"
 cp "${handler}" "${scratch}/handler.py"
 server_pid=""
 edited=""
-pantsd_pid() { cat .pids/*/pantsd/pid 2>/dev/null | head -n1; }
+pantsd_pid() { cat .pids/*/pantsd/pid 2>/dev/null | head -n1 || true; }  # none yet: empty
 running_pantsd="$(pantsd_pid)"
 [[ -n "${running_pantsd}" ]] && kill -0 "${running_pantsd}" 2>/dev/null || running_pantsd=""
 
