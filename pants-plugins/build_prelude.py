@@ -11,3 +11,15 @@ CALCULATOR_ARTIFACTS = (
     "src/python/calculator:requirements-layer-arm64",
     "src/python/calculator:requirements-layer-x86_64",
 )
+
+# The environment of the in-repo plugins' tests, whose rule runners find interpreters (pyenv,
+# then PATH) and the pex tool in ./pants' cache (pants-plugins/plugin_testing.py). A fixed PATH,
+# not the caller's: it is part of each test's cache key, and a caller's PATH varies for nothing
+# (a pyenv shim prepends its own directories), which made a shared cache miss these tests.
+PLUGIN_TESTS_ENV = (
+    "PATH=/usr/local/bin:/usr/bin:/bin",
+    "PYENV_ROOT",
+    "HOME",
+    "XDG_CACHE_HOME",
+    "PANTS_LAUNCHER_CACHE",
+)

@@ -5,35 +5,58 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import toml  # pants: no-infer-dep (Pants' own dependency, inside pants_requirements)
 
-# Set by pants.toml's [test].extra_env_vars to the real build root.
-BUILDROOT_ENV_VAR = "PLUGIN_TESTS_BUILDROOT"
 # In the test sandbox through the //:pants-toml file target, so editing it reruns the tests.
 PANTS_TOML = "pants.toml"
 # What the rule runner's processes need to find interpreters and write caches, as for Pants.
 ENV_INHERIT = {"PATH", "PYENV_ROOT", "HOME"}
 
 
+def pex_tool_url(pex_cli: dict[str, Any]) -> str:
+    """A file:// URL of the pex tool ./pants built, found by content in the launcher's cache.
+
+    Not <buildroot>/.pants.d/pex-tool, where [pex-cli].url_template points: a rule runner has a
+    throwaway build root and the test runs in a sandbox, and passing the real build root in the
+    environment would make every checkout's test a different process to the shared cache (its
+    environment is part of the cache key). The launcher keeps the tool at
+    <cache>/pex-tool/pex-<version>-<sha256>: named by what pants.toml pins, so one path for every
+    checkout of a machine.
+    """
+    cache = os.environ.get("PANTS_LAUNCHER_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache"),
+        "pants",
+        "launcher",
+    )
+    version = pex_cli["version"]
+    digests = {
+        entry.split("|")[2].strip()
+        for entry in pex_cli["known_versions"]
+        if entry.split("|")[0].strip() == version
+    }
+    for sha256 in sorted(digests):
+        tool = Path(cache, "pex-tool", f"pex-{version.lstrip('v')}-{sha256}")
+        if tool.is_file():
+            return tool.as_uri()
+    raise RuntimeError(
+        f"the pex tool {version} is not in {cache}/pex-tool: run `./pants` once to build it."
+    )
+
+
 def pants_toml_args() -> list[str]:
     """The real pants.toml's settings for fetching pex, pip and interpreters, as flags.
 
     Pants 2.17 would download pex from GitHub, which this project cannot reach: ./pants builds
-    the tool from PyPI into <buildroot>/.pants.d/pex-tool and [pex-cli] points there. A rule
-    runner has a throwaway build root and the test runs in a sandbox, so neither the cwd nor
-    `%(buildroot)s` leads back to the repo; pants.toml's own interpolation does, through
-    [test].extra_env_vars, for any checkout location.
+    the tool from PyPI, and the rule runner gets it from the launcher's cache (pex_tool_url).
     """
-    buildroot = os.environ.get(BUILDROOT_ENV_VAR)
-    if not buildroot:
-        raise RuntimeError(f"{BUILDROOT_ENV_VAR} is unset: run these tests via `./pants test`.")
     config = toml.loads(Path(PANTS_TOML).read_text())
     pex_cli, python = config["pex-cli"], config["python"]
     return [
         f"--pex-cli-version={pex_cli['version']}",
         f"--pex-cli-known-versions={json.dumps(pex_cli['known_versions'])}",
-        "--pex-cli-url-template=" + pex_cli["url_template"].replace("%(buildroot)s", buildroot),
+        f"--pex-cli-url-template={pex_tool_url(pex_cli)}",
         # Without these, Pants 2.17 knows no Python 3.13 and runs a pip that cannot run on it.
         "--python-interpreter-versions-universe="
         + json.dumps(python["interpreter_versions_universe"]),

@@ -9,7 +9,14 @@ well under a second for a one-line change here.
 
 Upstream's fix adds one `mkdir -p "$NAMED_CACHE_DIR"` to the script. The script is an f-string
 inside the rule, passed through `textwrap.dedent`, which the rule module imports by name; this
-backport replaces that module's `dedent` with one that adds the same line. Nothing else changes.
+backport replaces that module's `dedent` with one that adds the same line.
+
+One deliberate divergence: the script names the cache directory after a hash of the build root,
+and the script is an input of the mypy process, so each checkout path was a different process
+to a shared remote cache: `check` never hit it from another checkout (README, "Share the build
+cache"). The backport names the directory `any-checkout` instead. Sharing mypy's cache between
+checkouts is safe: every run is in a fresh sandbox anyway, and mypy validates cache entries
+against the sources' hashes.
 """
 
 from __future__ import annotations
@@ -24,10 +31,17 @@ _SANDBOX_CACHE_MKDIR = re.compile(
     r'^(?P<mkdir>\S+) -p "\$SANDBOX_CACHE_DIR"(?P<quiet> > /dev/null 2>&1)$', re.MULTILINE
 )
 
+# `NAMED_CACHE_DIR=".cache/mypy_cache/<sha256 of the build root>/<python version>"`.
+_PER_BUILD_ROOT_DIR = re.compile(
+    r'^(?P<prefix>NAMED_CACHE_DIR="\.cache/mypy_cache/)[0-9a-f]{64}/', re.MULTILINE
+)
+CHECKOUT_INDEPENDENT_DIR = "any-checkout"
+
 
 def dedent_creating_named_cache_dir(text: str) -> str:
-    """`textwrap.dedent`, plus upstream's fix when `text` is the mypy runner script."""
+    """`textwrap.dedent`, plus upstream's fix and a path-free key for the mypy runner script."""
     script = textwrap.dedent(text)
+    script = _PER_BUILD_ROOT_DIR.sub(rf"\g<prefix>{CHECKOUT_INDEPENDENT_DIR}/", script)
     return _SANDBOX_CACHE_MKDIR.sub(
         lambda line: f'{line[0]}\n{line["mkdir"]} -p "$NAMED_CACHE_DIR"{line["quiet"]}', script
     )

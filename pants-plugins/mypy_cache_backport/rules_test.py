@@ -20,6 +20,7 @@ from pants.engine.rules import QueryRule
 from pants.testutil.rule_runner import RuleRunner
 
 from mypy_cache_backport import register
+from mypy_cache_backport.rules import CHECKOUT_INDEPENDENT_DIR
 from plugin_testing import ENV_INHERIT, pants_toml_args
 
 # The repo's own mypy lockfile, in the sandbox through a `file` target.
@@ -52,8 +53,10 @@ def test_mypy_leaves_its_cache_in_the_named_cache(tmp_path: Path) -> None:
             QueryRule(CheckResults, [MyPyRequest]),
         ],
         target_types=[PythonSourcesGeneratorTarget, PythonSourceTarget],
-        # A named caches directory of its own, so only this run can have written the cache.
-        bootstrap_args=[f"--named-caches-dir={tmp_path}"],
+        # A named caches directory of its own, so only this run can have written the cache, and
+        # no process cache: the script's key no longer changes with the (throwaway) build root,
+        # so an earlier run's cached result would skip mypy, and with it the cache it writes.
+        bootstrap_args=[f"--named-caches-dir={tmp_path}", "--no-local-cache"],
     )
     rule_runner.write_files(
         {
@@ -62,8 +65,8 @@ def test_mypy_leaves_its_cache_in_the_named_cache(tmp_path: Path) -> None:
             "src/app.py": "def double(x: int) -> int:\n    return 2 * x\n",
         }
     )
-    repo_key = hashlib.sha256(rule_runner.build_root.encode()).hexdigest()
-    cache_db = tmp_path / "mypy_cache" / repo_key / "3.13" / "cache.db"
+    # Not under a hash of the build root, as upstream: see test_the_cache_key_has_no_build_root.
+    cache_db = tmp_path / "mypy_cache" / CHECKOUT_INDEPENDENT_DIR / "3.13" / "cache.db"
 
     results = check(rule_runner)
     assert [result.exit_code for result in results.results] == [0]
@@ -81,3 +84,12 @@ def test_the_patch_only_adds_upstreams_line() -> None:
         "run mypy\n"
     )
     assert upstream_mypy_rules.dedent("    a\n      b\n") == "a\n  b\n"  # type: ignore[attr-defined]
+
+
+def test_the_cache_key_has_no_build_root() -> None:
+    register.rules()
+    build_root_hash = hashlib.sha256(b"/home/someone/calculator").hexdigest()
+    script = f'    NAMED_CACHE_DIR=".cache/mypy_cache/{build_root_hash}/3.13"\n    run mypy\n'
+    assert upstream_mypy_rules.dedent(script) == (  # type: ignore[attr-defined]
+        f'NAMED_CACHE_DIR=".cache/mypy_cache/{CHECKOUT_INDEPENDENT_DIR}/3.13"\nrun mypy\n'
+    )
