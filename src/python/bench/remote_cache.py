@@ -9,7 +9,7 @@ What a colleague (or the next CI job) gets from a shared cache that one build ha
 
 It fails unless, by Pants' own counters (`--stats-log`), at least `--min-hit-rate` of clone B's
 cacheable process executions were remote hits, and B's zips are byte-identical to A's. It prints
-both wall times. BuildGrid is started on loopback (build-support/remote-cache/server.sh) and
+both wall times. BuildGrid is started on loopback (infra/remote-cache/server.sh) and
 stopped at the end, unless `--address` names a running server.
 
     ./pants run src/python/bench/remote_cache.py -- [--address grpc://127.0.0.1:PORT]
@@ -37,7 +37,7 @@ from pathlib import Path
 from bench.inner_loop import copy_working_tree, zip_digests
 
 GOALS = ("package", "test", "check", "::")
-SERVER = "build-support/remote-cache/server.sh"
+SERVER = "infra/remote-cache/server.sh"
 # CI's overrides (no pantsd, plain logs) and the shared-cache settings a team would use.
 CONFIG_FILES = "['pants.toml', 'pants.ci.toml', 'pants.remote-cache.toml']"
 COUNTER = re.compile(r"^\s+(\w+): (\d+)$", re.MULTILINE)

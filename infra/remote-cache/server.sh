@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Starts or stops BuildGrid (a REAPI server) on 127.0.0.1 as a shared Pants cache.
 #
-#   build-support/remote-cache/server.sh start DIR [PORT]   # prints the address, e.g. grpc://127.0.0.1:50051
-#   build-support/remote-cache/server.sh stop DIR
+#   infra/remote-cache/server.sh start DIR [PORT]   # prints the address, e.g. grpc://127.0.0.1:50051
+#   infra/remote-cache/server.sh stop DIR
 #
 # DIR holds the server's CAS, its log and its pid; PORT defaults to a free one. BuildGrid is
 # installed once, by hash, from requirements.txt beside this script into a cached CPython 3.13
