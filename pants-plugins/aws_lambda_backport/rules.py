@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,14 +131,6 @@ class LambdaPlatforms:
     python_version: str
 
 
-_RUNTIME_VERSION = re.compile(r"^python(?P<version>\d+\.\d+)$")
-
-
-def runtime_python_version(runtime: str) -> Optional[str]:
-    match = _RUNTIME_VERSION.match(runtime)
-    return match["version"] if match else None
-
-
 def bundled_complete_platform(runtime: str, architecture: str) -> Optional[Path]:
     path = COMPLETE_PLATFORMS_DIR / f"{runtime}-{architecture}.json"
     return path if path.is_file() else None
@@ -180,7 +171,7 @@ async def lambda_platforms(request: LambdaPlatformsRequest) -> LambdaPlatforms:
         # 2.17's fallback: an abbreviated platform, less accurate but still usable.
         abbreviated = request.runtime.to_platform_string() or ""
         return LambdaPlatforms(
-            PexPlatforms([abbreviated]), CompletePlatforms(), _python_version(request, runtime)
+            PexPlatforms([abbreviated]), CompletePlatforms(), _python_version(request.runtime)
         )
 
     file_name = f"__lambda_complete_platforms/{bundled.name}"
@@ -188,17 +179,15 @@ async def lambda_platforms(request: LambdaPlatformsRequest) -> LambdaPlatforms:
     return LambdaPlatforms(
         PexPlatforms(),
         CompletePlatforms([file_name], digest=digest),
-        _python_version(request, runtime),
+        _python_version(request.runtime),
     )
 
 
-def _python_version(request: LambdaPlatformsRequest, runtime: str) -> str:
-    version = runtime_python_version(runtime)
-    if version is None:
-        raise InvalidFieldException(
-            f"{request.address}: `runtime={runtime!r}` is not a Python runtime like `python3.13`."
-        )
-    return version
+def _python_version(runtime: PythonAwsLambdaRuntime) -> str:
+    """`3.13` for `python3.13`: the field has checked the form, the caller that it is set."""
+    version = runtime.to_interpreter_version()
+    assert version is not None
+    return f"{version[0]}.{version[1]}"
 
 
 @dataclass(frozen=True)
