@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from rehearsal import template as sam
-from rehearsal.deploy import Target, deploy, verify
+from rehearsal.deploy import Target, deploy, guards, parameter_values, verify
 from rehearsal.moto_server import moto_endpoint
 
 ADD_ZIP = "dist/src.python.calculator.functions.add/lambda.zip"
@@ -33,6 +33,13 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
     architecture: str = request.param  # type: ignore[attr-defined]
     with moto_endpoint() as endpoint:
         yield Target(endpoint=endpoint, architecture=architecture)
+
+
+@pytest.fixture
+def one_target() -> Iterator[Target]:
+    """For checks that do not depend on the architecture: one deployment, not two."""
+    with moto_endpoint() as endpoint:
+        yield Target(endpoint=endpoint)
 
 
 def rebuild_with_change(zip_path: Path) -> None:
@@ -64,6 +71,16 @@ def test_deployed_stack_matches_the_build(buildroot: Path, target: Target) -> No
     assert {f["CodeSha256"] for f in functions if f["FunctionName"].endswith("-add")} == {
         sam.code_sha256(buildroot / ADD_ZIP)
     }
+    enforced, problems = guards(deployed, parameter_values(template, target))
+    assert problems == []
+    assert enforced[0].startswith("JWT authorizer JwtAuthorizer on 3/3 routes, issuer ")
+    assert "cognito-idp" in enforced[0]
+    assert enforced[1:] == [
+        "throttling per route: burst 20, 10 requests/s, beyond them 429",
+        "history items expire after 90 days (TTL on expires_at); table caps: 100 reads/s, "
+        "100 writes/s",
+        "reserved concurrency per function: 10",
+    ]
 
 
 def test_snapstart_is_on_when_asked_for(buildroot: Path) -> None:
@@ -135,3 +152,64 @@ def test_redeploying_after_one_handler_changes_updates_only_that_function(
     assert verify(template, deployed, buildroot, target) == []
     changed = {name for name in before if before[name] != after[name]}
     assert changed == {"calculator-rehearsal-add"}
+
+
+def test_a_route_without_the_authorizer_is_caught(buildroot: Path, one_target: Target) -> None:
+    target = one_target
+    template = sam.load()
+    deployed = deploy(template, buildroot, target)
+    api = next(r for r in deployed["Resources"].values() if r["Type"] == "AWS::ApiGatewayV2::Api")
+    del api["Properties"]["Body"]["paths"]["/history"]["get"]["security"]
+    assert verify(template, deployed, buildroot, target) == [
+        "route GET /history has no JWT authorizer"
+    ]
+
+
+def test_guard_parameters_reach_the_deployed_functions(buildroot: Path) -> None:
+    template = sam.load()
+    with moto_endpoint() as endpoint:
+        target = Target(
+            endpoint=endpoint,
+            overrides={
+                "ReservedConcurrency": "3",
+                "HistoryRetentionDays": "7",
+                "ThrottlingRateLimit": "2",
+                "JwtIssuer": "https://login.example.com/",
+                "JwtAudience": "calculator-api",
+            },
+        )
+        deployed = deploy(template, buildroot, target)
+        assert verify(template, deployed, buildroot, target) == []
+        concurrency = target.client("lambda").get_function_concurrency(
+            FunctionName="calculator-rehearsal-add"
+        )
+        assert concurrency["ReservedConcurrentExecutions"] == 3
+        enforced, _ = guards(deployed, parameter_values(template, target))
+        assert '"https://login.example.com/"' in enforced[0]
+        assert "2 requests/s" in enforced[1]
+        assert "after 7 days" in enforced[2]
+
+
+def test_no_reserved_concurrency_when_set_to_zero(buildroot: Path) -> None:
+    template = sam.load()
+    with moto_endpoint() as endpoint:
+        target = Target(endpoint=endpoint, overrides={"ReservedConcurrency": "0"})
+        deployed = deploy(template, buildroot, target)
+        assert verify(template, deployed, buildroot, target) == []
+
+
+def test_a_template_without_ttl_or_honest_throttling_is_caught(
+    buildroot: Path, one_target: Target
+) -> None:
+    target = one_target
+    template = sam.load()
+    changed: dict[str, Any] = copy.deepcopy(template)
+    del changed["Resources"]["HistoryTable"]["Properties"]["TimeToLiveSpecification"]
+    settings = changed["Resources"]["HttpApi"]["Properties"]["DefaultRouteSettings"]
+    settings["ThrottlingRateLimit"] = 10_000
+    deployed = deploy(changed, buildroot, target)
+    problems = verify(changed, deployed, buildroot, target)
+    assert problems == [
+        "stage $default: throttling is {'ThrottlingBurstLimit': '20', 'ThrottlingRateLimit': 10000}",
+        "the history table's TTL is {}, not on expires_at",
+    ]

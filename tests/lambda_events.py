@@ -7,6 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from calculator.shared.identity import caller_of
+
 EVENTS_DIR = Path(__file__).parent / "events"
 EventFactory = Callable[..., dict[str, Any]]
 
@@ -16,3 +18,23 @@ def load_event(name: str, **overrides: Any) -> dict[str, Any]:
     event: dict[str, Any] = json.loads((EVENTS_DIR / f"{name}.json").read_text())
     event.update(overrides)
     return event
+
+
+def as_caller(event: dict[str, Any], subject: str, issuer: str | None = None) -> dict[str, Any]:
+    """`event` as the JWT authorizer would pass it for another caller (`sub`, and `iss`)."""
+    claims = dict(event["requestContext"]["authorizer"]["jwt"]["claims"])
+    claims["sub"] = subject
+    if issuer is not None:
+        claims["iss"] = issuer
+    authorizer = {"jwt": {**event["requestContext"]["authorizer"]["jwt"], "claims": claims}}
+    return {**event, "requestContext": {**event["requestContext"], "authorizer": authorizer}}
+
+
+def without_caller(event: dict[str, Any]) -> dict[str, Any]:
+    """`event` as a route without the authorizer, or a direct invoke, would deliver it."""
+    context = {k: v for k, v in event["requestContext"].items() if k != "authorizer"}
+    return {**event, "requestContext": context}
+
+
+# The caller every fixture carries (a Cognito access token's claims).
+CALLER = caller_of(load_event("add"))

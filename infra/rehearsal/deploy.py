@@ -14,13 +14,14 @@ import hashlib
 import json
 import os
 import urllib.parse
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import boto3.session
 from samtranslator.translator.transform import transform
 
+from calculator.shared.history import EXPIRES_AT, RETENTION_DAYS_ENV
 from rehearsal.template import FUNCTION, LAYER, Artifact, artifacts, code_sha256, function_name_of
 
 if TYPE_CHECKING:
@@ -59,6 +60,8 @@ class Target:
     # moto accepts any credentials; fixed ones keep boto3 from looking for real ones.
     access_key: str = "rehearsal"
     secret_key: str = "rehearsal"
+    # Any other template parameter (the guards: ReservedConcurrency, ThrottlingRateLimit...).
+    overrides: dict[str, str] = field(default_factory=dict)
 
     def client(self, service: str) -> Any:
         session = boto3.session.Session(
@@ -75,7 +78,14 @@ class Target:
             "Architecture": self.architecture,
             "TableDeletionProtection": "false",
             "SnapStart": "true" if self.snapstart else "false",
+            **self.overrides,
         }
+
+
+def parameter_values(template: dict[str, Any], target: Target) -> dict[str, str]:
+    """Every template parameter's value for the target: its override, else the default."""
+    defaults = {name: str(spec.get("Default", "")) for name, spec in template["Parameters"].items()}
+    return {**defaults, **target.parameters}
 
 
 def with_uris(template: dict[str, Any], uris: dict[str, str]) -> dict[str, Any]:
@@ -149,6 +159,7 @@ def verify(
     lambda_client: LambdaClient = target.client("lambda")
     iam: IAMClient = target.client("iam")
     physical = _physical_ids(target)
+    values = parameter_values(template, target)
     table = target.client("dynamodb").describe_table(TableName=physical["HistoryTable"])["Table"]
     if [(k["AttributeName"], k["KeyType"]) for k in table["KeySchema"]] != [
         ("pk", "HASH"),
@@ -175,9 +186,10 @@ def verify(
         layers = [a.resource for a in artifacts(template) if a.resource_type == LAYER]
         # Every function's API route invokes this alias (AutoPublishAlias in Globals).
         alias = str(template["Globals"]["Function"]["AutoPublishAlias"])
-        problems += _verify_function_template(artifact, name, deployed, target, layers, alias)
+        problems += _verify_function_template(artifact, name, deployed, values, layers, alias)
         problems += _verify_role(name, config["Role"], table["TableArn"], iam)
-    return problems
+        problems += _verify_function_guards(name, physical[artifact.resource], values, target)
+    return problems + guards(deployed, values)[1]
 
 
 def _verify_layer(
@@ -236,7 +248,7 @@ def _verify_function_template(
     artifact: Artifact,
     name: str,
     deployed: dict[str, Any],
-    target: Target,
+    values: dict[str, str],
     layers: list[str],
     alias: str,
 ) -> list[str]:
@@ -244,12 +256,13 @@ def _verify_function_template(
     # creates, so these two are checked on the template the stack was created from.
     problems = []
     spec = deployed["Resources"][artifact.resource]["Properties"]
-    if spec.get("Architectures") not in ([target.architecture], [{"Ref": "Architecture"}]):
+    architecture = values["Architecture"]
+    if spec.get("Architectures") not in ([architecture], [{"Ref": "Architecture"}]):
         problems.append(f"{name}: Architectures is {spec.get('Architectures')}")
-    layer_refs = [_resolve_if(ref, target) for ref in spec.get("Layers", [])]
+    layer_refs = [_resolve_if(ref, values) for ref in spec.get("Layers", [])]
     wanted = [
         "SharedLayer",
-        "RequirementsLayerArm64" if target.architecture == "arm64" else "RequirementsLayerX8664",
+        "RequirementsLayerArm64" if architecture == "arm64" else "RequirementsLayerX8664",
     ]
     # Back from the translator's <name><content hash> logical ids to the template's names.
     sources = [
@@ -260,8 +273,8 @@ def _verify_function_template(
         problems.append(f"{name}: layers are {layer_refs}, expected {wanted}")
     # moto ignores SnapStart, and its stack updates publish a version before updating the
     # code (CloudFormation orders by dependency): both are checked on the template.
-    apply_on = _pick_if(spec.get("SnapStart", {}).get("ApplyOn", "None"), target)
-    wanted_apply_on = "PublishedVersions" if target.snapstart else "None"
+    apply_on = _pick_if(spec.get("SnapStart", {}).get("ApplyOn", "None"), values)
+    wanted_apply_on = "PublishedVersions" if values["SnapStart"] == "true" else "None"
     if apply_on != wanted_apply_on:
         problems.append(f"{name}: SnapStart applies on {apply_on}, expected {wanted_apply_on}")
     problems += _verify_alias(artifact.resource, name, alias, deployed)
@@ -299,27 +312,125 @@ def _verify_alias(resource: str, name: str, alias: str, deployed: dict[str, Any]
     return []
 
 
-def _conditions(target: Target) -> dict[str, bool]:
-    """The template's Conditions, evaluated for the target's parameters."""
+def _conditions(values: dict[str, str]) -> dict[str, bool]:
+    """The template's Conditions, evaluated for the target's parameter values."""
     return {
-        "IsArm64": target.architecture == "arm64",
-        "IsX8664": target.architecture == "x86_64",
-        "UseSnapStart": target.snapstart,
+        "IsArm64": values["Architecture"] == "arm64",
+        "IsX8664": values["Architecture"] == "x86_64",
+        "UseSnapStart": values["SnapStart"] == "true",
+        "CreateUserPool": values["JwtIssuer"] == "",
+        "ReserveConcurrency": values["ReservedConcurrency"] != "0",
     }
 
 
-def _pick_if(value: Any, target: Target) -> Any:
+def _pick_if(value: Any, values: dict[str, str]) -> Any:
     if isinstance(value, dict) and "Fn::If" in value:
         condition, when_true, when_false = value["Fn::If"]
-        return when_true if _conditions(target)[condition] else when_false
+        return when_true if _conditions(values)[condition] else when_false
     return value
 
 
-def _resolve_if(value: Any, target: Target) -> str | None:
-    value = _pick_if(value, target)
+def _resolve_if(value: Any, values: dict[str, str]) -> str | None:
+    value = _pick_if(value, values)
     if isinstance(value, dict) and "Ref" in value:
         return str(value["Ref"])
     return None
+
+
+def _value(node: Any, values: dict[str, str]) -> Any:
+    """A property as deployed: conditions picked and parameters substituted."""
+    node = _pick_if(node, values)
+    if isinstance(node, dict) and set(node) == {"Ref"} and node["Ref"] in values:
+        return values[node["Ref"]]
+    return node
+
+
+def guards(deployed: dict[str, Any], values: dict[str, str]) -> tuple[list[str], list[str]]:
+    """What the deployed stack enforces on callers and cost, as sentences; and its problems.
+
+    Checked on the deployed template: moto's CloudFormation emulates neither API Gateway v2 nor
+    DynamoDB's TTL and on-demand caps, so those resources exist only as the template declares.
+    """
+    report: list[str] = []
+    problems: list[str] = []
+    resources = deployed["Resources"]
+    (api,) = [r["Properties"]["Body"] for r in resources.values() if r["Type"] == _HTTP_API]
+    schemes = api.get("components", {}).get("securitySchemes", {})
+    jwt = {
+        name: scheme["x-amazon-apigateway-authorizer"]
+        for name, scheme in schemes.items()
+        if scheme.get("x-amazon-apigateway-authorizer", {}).get("type") == "jwt"
+    }
+    routes = [f"{method.upper()} {path}" for path, ops in api["paths"].items() for method in ops]
+    open_routes = [
+        f"{method.upper()} {path}"
+        for path, ops in api["paths"].items()
+        for method, op in ops.items()
+        if not any(set(requirement) & set(jwt) for requirement in op.get("security", []))
+    ]
+    problems += [f"route {route} has no JWT authorizer" for route in open_routes]
+    for name, authorizer in jwt.items():
+        issuer = _value(authorizer["jwtConfiguration"].get("issuer"), values)
+        if authorizer.get("identitySource") != "$request.header.Authorization" or not issuer:
+            problems.append(f"JWT authorizer {name}: no issuer or not the Authorization header")
+        report.append(
+            f"JWT authorizer {name} on {len(routes) - len(open_routes)}/{len(routes)} routes, "
+            f"issuer {json.dumps(issuer)}"
+        )
+    stages = [r["Properties"] for r in resources.values() if r["Type"] == _HTTP_STAGE]
+    for stage in stages:
+        settings = stage.get("DefaultRouteSettings", {})
+        limits = {k: _value(settings.get(k), values) for k in _THROTTLING}
+        if any(limits[k] != values[k] for k in _THROTTLING):
+            problems.append(f"stage {stage.get('StageName')}: throttling is {limits}")
+        report.append(
+            f"throttling per route: burst {limits['ThrottlingBurstLimit']}, "
+            f"{limits['ThrottlingRateLimit']} requests/s, beyond them 429"
+        )
+    if not stages:
+        problems.append("the HTTP API has no stage with throttling")
+    (table,) = [r["Properties"] for r in resources.values() if r["Type"] == _TABLE]
+    ttl = table.get("TimeToLiveSpecification", {})
+    if ttl != {"AttributeName": EXPIRES_AT, "Enabled": True}:
+        problems.append(f"the history table's TTL is {ttl}, not on {EXPIRES_AT}")
+    caps = {k: _value(v, values) for k, v in table.get("OnDemandThroughput", {}).items()}
+    if caps != {k: values[f"Table{k}"] for k in _TABLE_CAPS}:
+        problems.append(f"the history table's on-demand caps are {caps}")
+    report.append(
+        f"history items expire after {values['HistoryRetentionDays']} days (TTL on {EXPIRES_AT});"
+        f" table caps: {caps.get('MaxReadRequestUnits')} reads/s, "
+        f"{caps.get('MaxWriteRequestUnits')} writes/s"
+    )
+    reserved = values["ReservedConcurrency"]
+    report.append(f"reserved concurrency per function: {reserved if reserved != '0' else 'none'}")
+    return report, problems
+
+
+_HTTP_API = "AWS::ApiGatewayV2::Api"
+_HTTP_STAGE = "AWS::ApiGatewayV2::Stage"
+_TABLE = "AWS::DynamoDB::Table"
+_THROTTLING = ("ThrottlingBurstLimit", "ThrottlingRateLimit")
+_TABLE_CAPS = ("MaxReadRequestUnits", "MaxWriteRequestUnits")
+
+
+def _verify_function_guards(
+    name: str, function: str, values: dict[str, str], target: Target
+) -> list[str]:
+    """Reserved concurrency and retention, as the deployed function reports them."""
+    problems = []
+    lambda_client: LambdaClient = target.client("lambda")
+    reserved = lambda_client.get_function_concurrency(FunctionName=function).get(
+        "ReservedConcurrentExecutions"
+    )
+    wanted = None if values["ReservedConcurrency"] == "0" else int(values["ReservedConcurrency"])
+    if reserved != wanted:
+        problems.append(f"{name}: reserved concurrency is {reserved}, expected {wanted}")
+    config = lambda_client.get_function_configuration(FunctionName=function)
+    retention = config.get("Environment", {}).get("Variables", {}).get(RETENTION_DAYS_ENV)
+    # AWS passes environment values as strings; moto keeps a Number parameter's type.
+    if str(retention) != values["HistoryRetentionDays"]:
+        problems.append(f"{name}: {RETENTION_DAYS_ENV} is {retention!r}")
+    return problems
 
 
 def _parse_policy(text: str) -> Any:

@@ -15,7 +15,7 @@ import warnings
 from pathlib import Path
 
 from rehearsal import template as sam
-from rehearsal.deploy import Target, deploy, verify
+from rehearsal.deploy import Target, deploy, guards, parameter_values, verify
 from rehearsal.moto_server import moto_endpoint
 
 
@@ -43,11 +43,13 @@ def main() -> None:
         target = Target(endpoint=endpoint, architecture=args.architecture, snapstart=args.snapstart)
         deployed = deploy(template, args.buildroot, target)
         problems = verify(template, deployed, args.buildroot, target)
+        enforced, _ = guards(deployed, parameter_values(template, target))
 
     for artifact in sam.artifacts(template):
         print(
             f"{artifact.resource:24} {sam.code_sha256(args.buildroot / artifact.path)}  {artifact.path}"
         )
+    print("\nGuards in the deployed stack:", *enforced, sep="\n  ")
     if problems:
         print("\nThe deployment differs from the build:", *problems, sep="\n  - ")
         sys.exit(1)
@@ -55,7 +57,7 @@ def main() -> None:
         f"\nstack {target.stack} ({args.architecture}, SnapStart "
         f"{'on' if args.snapstart else 'off'}) deployed and verified: code hashes, handlers, "
         "runtime, architecture, layers, SnapStart, the alias the API invokes, table keys, "
-        "least-privilege roles."
+        "least-privilege roles, and the guards above."
     )
 
 

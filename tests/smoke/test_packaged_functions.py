@@ -21,7 +21,7 @@ from aws_testing import FAKE_CREDENTIALS, REGION, MotoServer, create_history_tab
 from calculator.shared.history import TABLE_NAME_ENV
 from lambda_emulator.container import Container, Result
 from lambda_emulator.sandbox import Sandbox
-from lambda_events import EventFactory
+from lambda_events import EventFactory, as_caller, without_caller
 
 DIST = Path("src.python.calculator")
 SHARED_LAYER = DIST / "shared-layer.zip"
@@ -95,6 +95,23 @@ def test_every_route_works_end_to_end_from_the_packaged_zips(
         ("multiply", 370370367037037036703703703670),
         ("add", 0.3),
     ]
+
+
+def test_two_callers_see_disjoint_histories_and_no_caller_gets_401(
+    containers: dict[str, Container], api_event: EventFactory
+) -> None:
+    for subject, body in (("smoke-alice", '{"a": 1, "b": 2}'), ("smoke-bob", '{"a": 3, "b": 4}')):
+        event = as_caller(api_event("add", body=body), subject)
+        assert answer(containers["add"].invoke(event))["statusCode"] == 200
+    for subject, result in (("smoke-alice", 3), ("smoke-bob", 7)):
+        listed = answer(containers["history"].invoke(as_caller(api_event("history"), subject)))
+        assert [item["result"] for item in json.loads(listed["body"])["items"]] == [result]
+    for name in FUNCTIONS:
+        refused = answer(containers[name].invoke(without_caller(api_event(name))))
+        assert (refused["statusCode"], json.loads(refused["body"])) == (
+            401,
+            {"message": "Unauthorized"},
+        )
 
 
 def test_bad_input_is_a_4xx_from_the_packaged_zip(

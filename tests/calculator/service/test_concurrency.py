@@ -10,7 +10,7 @@ from typing import Any
 
 from aws_testing import MotoServer, create_history_table, dynamodb_client, dynamodb_clients
 from calculator.shared.history import TABLE_NAME_ENV, HistoryStore
-from lambda_events import load_event
+from lambda_events import CALLER, load_event
 
 CONTAINERS = 8
 REQUESTS = 64
@@ -48,7 +48,7 @@ def test_parallel_requests_are_all_recorded_exactly_once(moto_server: MotoServer
 
     assert [status for status, _ in results] == [200] * REQUESTS
     assert [body["result"] for _, body in results] == [2 * n for n in range(REQUESTS)]
-    page = HistoryStore(dynamodb_clients(moto_server.endpoint), table).recent(100)
+    page = HistoryStore(dynamodb_clients(moto_server.endpoint), table).recent(CALLER, 100)
     assert sorted(item.id for item in page.items) == [f"parallel-{n:03d}" for n in range(REQUESTS)]
     assert {item.id: item.result for item in page.items} == {
         f"parallel-{n:03d}": 2 * n for n in range(REQUESTS)

@@ -21,7 +21,7 @@ from aws_testing import (
 from calculator.functions.add import handler as add
 from calculator.shared.history import HistoryStore
 from conftest import FakeLambdaContext
-from lambda_events import EventFactory
+from lambda_events import CALLER, EventFactory
 
 
 def post_add(api_event: EventFactory, context: LambdaContext, request_id: str) -> dict[str, object]:
@@ -61,7 +61,7 @@ def test_throttled_writes_answer_503_and_record_nothing(
     # Three attempts in all before giving up.
     assert proxy.throttled == 3
 
-    assert [item.id for item in throttled.direct.recent(10).items] == ["ok-1"]
+    assert [item.id for item in throttled.direct.recent(CALLER, 10).items] == ["ok-1"]
 
 
 def test_a_throttle_the_retries_absorb_is_recorded_exactly_once(
@@ -69,7 +69,7 @@ def test_a_throttle_the_retries_absorb_is_recorded_exactly_once(
 ) -> None:
     throttled.proxy.throttle = 2
     assert post_add(api_event, lambda_context, "retried")["statusCode"] == 200
-    assert [item.id for item in throttled.direct.recent(10).items] == ["retried"]
+    assert [item.id for item in throttled.direct.recent(CALLER, 10).items] == ["retried"]
 
 
 def test_server_stopped_mid_run_gives_503_not_200(

@@ -26,6 +26,7 @@ from aws_testing import MotoServer, create_history_table, dynamodb_client
 from calculator.shared.arithmetic import Operation
 from calculator.shared.history import TABLE_NAME_ENV, HistoryStore
 from calculator.shared.models import Calculation
+from lambda_events import CALLER
 
 
 @pytest.fixture(autouse=True)
@@ -138,6 +139,7 @@ def test_every_restored_copy_records_through_connections_of_its_own(
 
     def record(request_id: str) -> str:
         store.record(
+            CALLER,
             Calculation(
                 id=request_id,
                 operation=Operation.ADD,
@@ -153,7 +155,7 @@ def test_every_restored_copy_records_through_connections_of_its_own(
     # A call before the snapshot leaves a pooled keep-alive connection in the client.
     record("before-snapshot")
     copies = restored_copies(3, lambda: record(f"copy-{os.getpid()}"))
-    recorded = {item.id for item in store.recent(10).items}
+    recorded = {item.id for item in store.recent(CALLER, 10).items}
     assert recorded == {"before-snapshot", *copies}
     # One connection before the snapshot, one per copy, one for the parent's query after it:
     # none of them shared a socket opened before the snapshot.

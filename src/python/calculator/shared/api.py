@@ -20,6 +20,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from calculator.shared import numbers
 from calculator.shared.budget import Deadline
 from calculator.shared.history import HistoryUnavailable, InvalidCursor
+from calculator.shared.identity import Caller, Unauthenticated, caller_of
 
 logger = Logger(service="calculator")
 
@@ -197,6 +198,16 @@ def ok(body: Mapping[str, Any]) -> Response[str]:
     )
 
 
+def unauthorized() -> dict[str, Any]:
+    """What API Gateway's JWT authorizer itself answers a request without a valid token."""
+    return {
+        "statusCode": HTTPStatus.UNAUTHORIZED.value,
+        "headers": {"Content-Type": content_types.APPLICATION_JSON},
+        "body": numbers.dumps({"message": HTTPStatus.UNAUTHORIZED.phrase}),
+        "isBase64Encoded": False,
+    }
+
+
 class CalculatorResolver(APIGatewayHttpResolver):
     """Powertools' HTTP API resolver, with each body negotiated to JSON text before it is read."""
 
@@ -204,6 +215,12 @@ class CalculatorResolver(APIGatewayHttpResolver):
         # Powertools reads the body in its validation step, which runs before any middleware,
         # and answers an unexpected media type with an exception only a catch-all sees: so
         # the body is negotiated here, first, into the JSON text that step expects.
+        try:
+            # Fail closed before anything else: no verified caller, no route, no 404/405.
+            caller_of(event)
+        except Unauthenticated as error:
+            logger.warning("refused: no verified caller", extra={"reason": str(error)})
+            return unauthorized()
         try:
             negotiated = _as_json_request(event)
         except ClientError as error:
@@ -291,6 +308,11 @@ def create_app() -> CalculatorResolver:
         return response
 
     return app
+
+
+def caller(app: APIGatewayHttpResolver) -> Caller:
+    """The verified caller of the current request (CalculatorResolver refused any other)."""
+    return caller_of(app.current_event.raw_event)
 
 
 def request_id(app: APIGatewayHttpResolver) -> str:

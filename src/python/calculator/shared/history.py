@@ -1,8 +1,11 @@
 """Calculation history in DynamoDB, through botocore.
 
-Table layout: one partition (`pk = "calculations"`) sorted by `sk = "<epoch ms>#<id>"`, so a
-single Query reads the most recent first. Numbers are stored as strings: DynamoDB's number
-type keeps only 38 digits, and ours may have up to a thousand.
+Table layout: one partition per caller (`pk = "caller#<Caller.key>"`), sorted by
+`sk = "<epoch ms>#<id>"`, so a single Query reads a caller's most recent first and nobody
+else's, and load spreads over as many partitions as there are callers. Numbers are stored as
+strings: DynamoDB's number type keeps only 38 digits, and ours may have up to a thousand. Each
+item carries `expires_at` (epoch seconds), the table's TTL attribute: DynamoDB deletes it, at no
+write cost, some time after the retention period (HISTORY_RETENTION_DAYS).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import json
 import os
 import random
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 
@@ -30,6 +33,7 @@ from botocore.exceptions import (
 from calculator.shared import snapstart
 from calculator.shared.arithmetic import Operation
 from calculator.shared.budget import FULL_ATTEMPT, Deadline, Timeouts
+from calculator.shared.identity import Caller
 from calculator.shared.models import Calculation
 from calculator.shared.numbers import parse_exact
 
@@ -37,7 +41,11 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 TABLE_NAME_ENV = "HISTORY_TABLE_NAME"
-PARTITION = "calculations"
+RETENTION_DAYS_ENV = "HISTORY_RETENTION_DAYS"
+DEFAULT_RETENTION_DAYS = 90
+# The table's TimeToLiveSpecification names this attribute (infra/template.yaml).
+EXPIRES_AT = "expires_at"
+SECONDS_PER_DAY = 86_400
 # Retries are ours, not botocore's: botocore's standard mode knows nothing of the invocation's
 # deadline. Ours retry what it retries (throttling, 5xx, connection failures and timeouts), with
 # exponential backoff and full jitter, within calculator.shared.budget.
@@ -77,12 +85,20 @@ class InvalidCursor(ValueError):
 
 
 NOT_A_CURSOR = "is not a cursor this service returned"
+OTHER_CALLERS_CURSOR = "was returned to another caller; page with your own cursors"
+# How much of Caller.key a cursor carries: enough to tell callers apart, so that another
+# caller's cursor is refused rather than read as a position in this caller's history.
+CURSOR_TAG_CHARS = 16
 
 
 @dataclass(frozen=True)
 class Page:
     items: list[Calculation]
     next_cursor: str | None
+
+
+def _partition(caller: Caller) -> str:
+    return f"caller#{caller.key}"
 
 
 def _sort_key(epoch_ms: int, calculation_id: str) -> str:
@@ -96,29 +112,50 @@ SORT_KEY = re.compile(r"[0-9]{13}#[!-~]{1,128}")
 MAX_CURSOR_CHARS = 256
 
 
-def _encode_cursor(key: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(key["sk"]["S"]).encode()).decode()
+def encode_cursor(caller: Caller, sort_key: str) -> str:
+    """`[caller tag, sort key]` as URL-safe base64 JSON: opaque to clients, bound to `caller`."""
+    position = json.dumps([caller.key[:CURSOR_TAG_CHARS], sort_key])
+    return base64.urlsafe_b64encode(position.encode()).decode()
 
 
-def _decode_cursor(cursor: str) -> dict[str, Any]:
+def _decode_cursor(caller: Caller, cursor: str) -> dict[str, Any]:
     if len(cursor) > MAX_CURSOR_CHARS:
         raise InvalidCursor(NOT_A_CURSOR)
     try:
-        sort_key = json.loads(base64.b64decode(cursor, altchars=b"-_", validate=True))
+        position = json.loads(base64.b64decode(cursor, altchars=b"-_", validate=True))
     except (binascii.Error, ValueError):  # UnicodeDecodeError and JSONDecodeError included
         raise InvalidCursor(NOT_A_CURSOR) from None
-    if not (isinstance(sort_key, str) and SORT_KEY.fullmatch(sort_key)):
-        raise InvalidCursor(NOT_A_CURSOR)
-    return {"pk": {"S": PARTITION}, "sk": {"S": sort_key}}
+    match position:
+        case [str(tag), str(sort_key)] if SORT_KEY.fullmatch(sort_key):
+            pass
+        case _:
+            raise InvalidCursor(NOT_A_CURSOR)
+    if tag != caller.key[:CURSOR_TAG_CHARS]:
+        raise InvalidCursor(OTHER_CALLERS_CURSOR)
+    return {"pk": {"S": _partition(caller)}, "sk": {"S": sort_key}}
+
+
+def retention_days_from(environ: Mapping[str, str]) -> int:
+    """HISTORY_RETENTION_DAYS: a whole number of days, at least 1 (default 90)."""
+    text = environ.get(RETENTION_DAYS_ENV, str(DEFAULT_RETENTION_DAYS))
+    if not (text.isascii() and text.isdigit() and int(text) >= 1):
+        raise RuntimeError(f"{RETENTION_DAYS_ENV}={text!r}: expected a whole number of days >= 1")
+    return int(text)
 
 
 class HistoryStore:
     """Records calculations exactly once and lists them newest first."""
 
-    def __init__(self, clients: ClientFactory, table_name: str) -> None:
+    def __init__(
+        self,
+        clients: ClientFactory,
+        table_name: str,
+        retention_days: int = DEFAULT_RETENTION_DAYS,
+    ) -> None:
         self._make_client = clients
         self._clients: dict[Timeouts, DynamoDBClient] = {}
         self._table = table_name
+        self._retention_s = retention_days * SECONDS_PER_DAY
         self._client(FULL_ATTEMPT)  # the one a healthy store needs: made now, at init
 
     @classmethod
@@ -136,7 +173,7 @@ class HistoryStore:
             # botocore's stubs type every client as BaseClient; this one is DynamoDB's.
             return cast("DynamoDBClient", session.create_client("dynamodb", config=config))
 
-        store = cls(make_client, table_name)
+        store = cls(make_client, table_name, retention_days_from(os.environ))
         snapstart.survive_snapshots(store)
         return store
 
@@ -179,11 +216,16 @@ class HistoryStore:
         raise HistoryUnavailable(f"{operation}: {failure or 'no time left for an attempt'}")
 
     def record(
-        self, calculation: Calculation, epoch_ms: int, deadline: Deadline | None = None
+        self,
+        caller: Caller,
+        calculation: Calculation,
+        epoch_ms: int,
+        deadline: Deadline | None = None,
     ) -> None:
         item = {
-            "pk": {"S": PARTITION},
+            "pk": {"S": _partition(caller)},
             "sk": {"S": _sort_key(epoch_ms, calculation.id)},
+            EXPIRES_AT: {"N": str(epoch_ms // 1000 + self._retention_s)},
             "id": {"S": calculation.id},
             "operation": {"S": calculation.operation.value},
             "a": {"S": str(calculation.a)},
@@ -206,18 +248,23 @@ class HistoryStore:
             _refused(error)
 
     def recent(
-        self, limit: int, cursor: str | None = None, deadline: Deadline | None = None
+        self,
+        caller: Caller,
+        limit: int,
+        cursor: str | None = None,
+        deadline: Deadline | None = None,
     ) -> Page:
+        """`caller`'s calculations, newest first; a cursor only ever pages `caller`'s own."""
         query: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": {":pk": {"S": PARTITION}},
+            "ExpressionAttributeValues": {":pk": {"S": _partition(caller)}},
             "ScanIndexForward": False,
             # One more than asked tells whether a next page exists.
             "Limit": limit + 1,
         }
         if cursor is not None:
-            query["ExclusiveStartKey"] = _decode_cursor(cursor)
+            query["ExclusiveStartKey"] = _decode_cursor(caller, cursor)
         try:
             response = self._call("query", deadline, **query)
         except ClientError as error:
@@ -229,7 +276,7 @@ class HistoryStore:
         page, more = items[:limit], len(items) > limit
         return Page(
             items=[_to_calculation(item) for item in page],
-            next_cursor=_encode_cursor(page[-1]) if more else None,
+            next_cursor=encode_cursor(caller, page[-1]["sk"]["S"]) if more else None,
         )
 
 

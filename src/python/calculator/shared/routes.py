@@ -6,7 +6,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
-from calculator.shared.api import invocation_deadline, ok, request_epoch_ms, request_id
+from calculator.shared.api import caller, invocation_deadline, ok, request_epoch_ms, request_id
 from calculator.shared.arithmetic import Operation
 from calculator.shared.history import HistoryStore
 from calculator.shared.models import Operands
@@ -25,6 +25,7 @@ def add_calculation_route(
         return ok(
             calculate_and_record(
                 store(),
+                caller(app),
                 operation,
                 operands,
                 request_id(app),

@@ -8,6 +8,7 @@ from typing import Any
 from calculator.shared.arithmetic import Operation, apply
 from calculator.shared.budget import Deadline
 from calculator.shared.history import HistoryStore
+from calculator.shared.identity import Caller
 from calculator.shared.models import Calculation, Operands
 
 DEFAULT_HISTORY_LIMIT = 20
@@ -16,6 +17,7 @@ MAX_HISTORY_LIMIT = 100
 
 def calculate_and_record(
     store: HistoryStore,
+    caller: Caller,
     operation: Operation,
     operands: Operands,
     request_id: str,
@@ -33,7 +35,7 @@ def calculate_and_record(
             timespec="milliseconds"
         ),
     )
-    store.record(calculation, epoch_ms, deadline)
+    store.record(caller, calculation, epoch_ms, deadline)
     return {
         "operation": operation.value,
         "a": calculation.a,
@@ -44,9 +46,9 @@ def calculate_and_record(
 
 
 def list_history(
-    store: HistoryStore, limit: int, cursor: str | None, deadline: Deadline
+    store: HistoryStore, caller: Caller, limit: int, cursor: str | None, deadline: Deadline
 ) -> dict[str, Any]:
-    page = store.recent(limit, cursor, deadline)
+    page = store.recent(caller, limit, cursor, deadline)
     body: dict[str, Any] = {"items": [item.to_body() for item in page.items]}
     if page.next_cursor is not None:
         body["next"] = page.next_cursor

@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from calculator.functions.add import handler as add
 from calculator.shared.api import logger
 from calculator.shared.history import HistoryStore
-from lambda_events import EventFactory
+from lambda_events import CALLER, EventFactory
 
 
 @pytest.fixture(autouse=True)
@@ -36,7 +36,7 @@ def test_adds_decimals_exactly_and_records_the_calculation(
     assert response["body"] == (
         '{"operation":"add","a":0.1,"b":0.2,"result":0.3,"id":"cZ3WvhzQoAMEJxw="}'
     )
-    (recorded,) = injected_store.recent(10).items
+    (recorded,) = injected_store.recent(CALLER, 10).items
     assert recorded.to_body() == {
         "id": "cZ3WvhzQoAMEJxw=",
         "operation": "add",
@@ -102,7 +102,7 @@ def test_bad_bodies_are_4xx_naming_field_and_problem(
         status,
         {"message": HTTPStatus(status).phrase, "errors": errors},
     )
-    assert injected_store.recent(10).items == []
+    assert injected_store.recent(CALLER, 10).items == []
 
 
 def test_base64_bodies_are_decoded_before_validation(

@@ -20,9 +20,9 @@ from aws_testing import (
 )
 from calculator.functions.history import handler as history
 from calculator.shared.arithmetic import Operation
-from calculator.shared.history import HistoryStore
+from calculator.shared.history import OTHER_CALLERS_CURSOR, HistoryStore, encode_cursor
 from calculator.shared.models import Calculation
-from lambda_events import EventFactory
+from lambda_events import CALLER, EventFactory, as_caller
 
 
 @pytest.fixture(autouse=True)
@@ -34,6 +34,7 @@ def injected_store(store: HistoryStore, monkeypatch: pytest.MonkeyPatch) -> Hist
 def record(store: HistoryStore, count: int) -> None:
     for n in range(count):
         store.record(
+            CALLER,
             Calculation(
                 id=f"req-{n:03d}",
                 operation=Operation.ADD,
@@ -47,16 +48,20 @@ def record(store: HistoryStore, count: int) -> None:
 
 
 def cursor_of(sort_key: str) -> str:
-    """A cursor as the service encodes one, around any sort key."""
-    return base64.urlsafe_b64encode(json.dumps(sort_key).encode()).decode()
+    """A cursor as the service encodes one for the fixtures' caller, around any sort key."""
+    return encode_cursor(CALLER, sort_key)
 
 
-def get(api_event: EventFactory, context: LambdaContext, **query: str) -> tuple[int, Any]:
+def get(
+    api_event: EventFactory, context: LambdaContext, as_subject: str | None = None, **query: str
+) -> tuple[int, Any]:
     event = api_event(
         "history",
         queryStringParameters=query or None,
         rawQueryString="&".join(f"{k}={v}" for k, v in query.items()),
     )
+    if as_subject is not None:
+        event = as_caller(event, as_subject)
     response = history.handler(event, context)
     return response["statusCode"], json.loads(response["body"])
 
@@ -115,6 +120,8 @@ def test_no_next_cursor_when_the_page_holds_the_rest(
         ({"cursor": cursor_of("1795770000000#" + "x" * 1100)}, "cursor"),
         ({"cursor": cursor_of("1795770000000 has a space")}, "cursor"),
         ({"cursor": base64.urlsafe_b64encode(b'{"sk": "1795770000000#a"}').decode()}, "cursor"),
+        # The format before cursors were bound to a caller: a bare sort key.
+        ({"cursor": base64.urlsafe_b64encode(b'"1795770000000#a"').decode()}, "cursor"),
     ],
 )
 def test_bad_query_strings_are_400s_naming_the_field(
@@ -150,3 +157,28 @@ def test_dynamodb_refusing_a_cursor_is_a_400_not_a_503(
         400,
         [{"field": "cursor", "problem": "is not a cursor this service returned"}],
     )
+
+
+def test_a_caller_lists_only_their_own_calculations(
+    api_event: EventFactory, lambda_context: LambdaContext, injected_store: HistoryStore
+) -> None:
+    record(injected_store, 3)  # by the fixtures' caller
+    assert get(api_event, lambda_context, as_subject="someone-else") == (200, {"items": []})
+    status, page = get(api_event, lambda_context)
+    assert status == 200
+    assert [item["id"] for item in page["items"]] == ["req-002", "req-001", "req-000"]
+
+
+def test_another_callers_cursor_is_a_400_and_never_their_data(
+    api_event: EventFactory, lambda_context: LambdaContext, injected_store: HistoryStore
+) -> None:
+    record(injected_store, 5)
+    _, page = get(api_event, lambda_context, limit="2")
+    status, body = get(api_event, lambda_context, as_subject="mallory", cursor=page["next"])
+    assert (status, body["errors"]) == (
+        400,
+        [{"field": "cursor", "problem": OTHER_CALLERS_CURSOR}],
+    )
+    # The cursor still works for the caller it was returned to.
+    status, page = get(api_event, lambda_context, limit="2", cursor=page["next"])
+    assert [item["id"] for item in page["items"]] == ["req-002", "req-001"]

@@ -9,7 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from calculator.functions.multiply import handler as multiply
 from calculator.shared.history import HistoryStore
-from lambda_events import EventFactory
+from lambda_events import CALLER, EventFactory
 
 
 @pytest.fixture(autouse=True)
@@ -30,7 +30,7 @@ def test_multiplies_big_integers_exactly_and_records_them(
         "result": 370370367037037036703703703670,
         "id": "cZ3Wwj5eIAMEbXQ=",
     }
-    (recorded,) = injected_store.recent(10).items
+    (recorded,) = injected_store.recent(CALLER, 10).items
     assert recorded.result == 370370367037037036703703703670
 
 
