@@ -114,7 +114,7 @@ MAX_CURSOR_CHARS = 256
 
 def encode_cursor(caller: Caller, sort_key: str) -> str:
     """`[caller tag, sort key]` as URL-safe base64 JSON: opaque to clients, bound to `caller`."""
-    position = json.dumps([caller.key[:CURSOR_TAG_CHARS], sort_key])
+    position = json.dumps([caller.key[:CURSOR_TAG_CHARS], sort_key], separators=(",", ":"))
     return base64.urlsafe_b64encode(position.encode()).decode()
 
 
