@@ -1,4 +1,5 @@
-"""Many Lambda containers writing at once: every request recorded exactly once."""
+"""Many Lambda containers writing at once, for two callers: each request recorded exactly once,
+in its own caller's history only."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ from typing import Any
 
 from aws_testing import MotoServer, create_history_table, dynamodb_client, dynamodb_clients
 from calculator.shared.history import TABLE_NAME_ENV, HistoryStore
-from lambda_events import CALLER, load_event
+from calculator.shared.identity import Caller
+from lambda_events import CALLER, as_caller, load_event
 
 CONTAINERS = 8
-REQUESTS = 64
+REQUESTS = 64  # per caller
+SUBJECTS = ("alice", "bob")
 
 
 def _start_container(endpoint: str, table: str) -> None:
@@ -24,32 +27,40 @@ def _start_container(endpoint: str, table: str) -> None:
     import calculator.functions.add.handler  # noqa: F401
 
 
-def _invoke(n: int) -> tuple[int, Any]:
+def _invoke(request: tuple[str, int]) -> tuple[int, Any]:
     from calculator.functions.add.handler import handler
     from conftest import fake_lambda_context
 
-    event = load_event("add", body=json.dumps({"a": n, "b": n}))
-    event["requestContext"]["requestId"] = f"parallel-{n:03d}"
+    subject, n = request
+    event = as_caller(load_event("add", body=json.dumps({"a": n, "b": n})), subject)
+    event["requestContext"]["requestId"] = f"{subject}-{n:03d}"
     event["requestContext"]["timeEpoch"] = 1_795_771_800_000 + n % 7  # collide on purpose
     response = handler(event, fake_lambda_context())
     return response["statusCode"], json.loads(response["body"])
 
 
-def test_parallel_requests_are_all_recorded_exactly_once(moto_server: MotoServer) -> None:
+def test_parallel_requests_of_two_callers_are_each_recorded_once_in_their_own_history(
+    moto_server: MotoServer,
+) -> None:
     client = dynamodb_client(moto_server.endpoint)
     table = create_history_table(client)
+    # Interleaved, so both callers' writes are in flight at once.
+    requests = [(subject, n) for n in range(REQUESTS) for subject in SUBJECTS]
     with ProcessPoolExecutor(
         CONTAINERS,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_start_container,
         initargs=(moto_server.endpoint, table),
     ) as pool:
-        results = list(pool.map(_invoke, range(REQUESTS)))
+        results = list(pool.map(_invoke, requests))
 
-    assert [status for status, _ in results] == [200] * REQUESTS
-    assert [body["result"] for _, body in results] == [2 * n for n in range(REQUESTS)]
-    page = HistoryStore(dynamodb_clients(moto_server.endpoint), table).recent(CALLER, 100)
-    assert sorted(item.id for item in page.items) == [f"parallel-{n:03d}" for n in range(REQUESTS)]
-    assert {item.id: item.result for item in page.items} == {
-        f"parallel-{n:03d}": 2 * n for n in range(REQUESTS)
-    }
+    assert [status for status, _ in results] == [200] * len(requests)
+    assert [body["result"] for _, body in results] == [2 * n for _, n in requests]
+    store = HistoryStore(dynamodb_clients(moto_server.endpoint), table)
+    for subject in SUBJECTS:
+        caller = Caller(CALLER.issuer, subject)
+        items = store.recent(caller, 100).items
+        assert sorted(item.id for item in items) == [f"{subject}-{n:03d}" for n in range(REQUESTS)]
+        assert {item.id: item.result for item in items} == {
+            f"{subject}-{n:03d}": 2 * n for n in range(REQUESTS)
+        }
