@@ -1,8 +1,11 @@
-"""The packaged zips run locally (awslambdaric, moto): `serve`, `invoke`, and the time budget."""
+"""The packaged zips run locally (awslambdaric, moto): `serve` with its JWT authorizer, local
+issuer and throttling, `token`, `invoke`, and the time budget."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import dataclasses
 import http.client
 import io
 import json
@@ -25,14 +28,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aws_testing import silent_store
 from lambda_emulator.container import Result
 from lambda_emulator.http_api import to_response
-from local import service as local_service
+from local.gateway import Throttling, route_throttling
+from local.issuer import AUDIENCE
 from local.service import LocalService, aws_environment
 from rehearsal import template as sam
 from rehearsal.readme import API_GATEWAY, Row, error_table
@@ -85,23 +91,58 @@ def environment() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
 
 
+# A placeholder in raw requests (bytes written before a server exists) for its bearer token.
+TOKEN = "<TOKEN>"
+AUTHORIZED = {"Authorization": f"Bearer {TOKEN}"}
+# The subject of the token a request carries when a test names no caller.
+DEFAULT_CALLER = "local-user"
+
+
+def mint(issuer: str, sub: str = DEFAULT_CALLER, **fields: Any) -> str:
+    """A token from a running serve's issuer (its token endpoint, as `token` uses it)."""
+    request = urllib.request.Request(
+        issuer + "/token",
+        data=json.dumps({"sub": sub, **fields}).encode(),
+        method="POST",
+        headers={"content-type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return str(json.loads(response.read())["access_token"])
+
+
 @dataclass
 class Server:
     process: subprocess.Popen[str]
     url: str
+    issuer: str
+    tokens: dict[str, str] = field(default_factory=dict)
 
-    def request(self, method: str, path: str, body: Any = None) -> tuple[int, dict[str, str], Any]:
+    def token(self, sub: str = DEFAULT_CALLER) -> str:
+        if sub not in self.tokens:
+            self.tokens[sub] = mint(self.issuer, sub)
+        return self.tokens[sub]
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        caller: str | None = DEFAULT_CALLER,
+        authorization: str | None = None,
+    ) -> tuple[int, dict[str, str], Any]:
+        """One request with `caller`'s token, or `authorization` as is, or (both None) none."""
         data = (
             None
             if body is None
             else (body if isinstance(body, bytes) else json.dumps(body).encode())
         )
-        request = urllib.request.Request(
-            self.url + path,
-            data=data,
-            method=method,
-            headers={"content-type": "application/json"} if data is not None else {},
-        )
+        headers = {"content-type": "application/json"} if data is not None else {}
+        if authorization is None and caller is not None:
+            authorization = f"Bearer {self.token(caller)}"
+        if authorization is not None:
+            headers["authorization"] = authorization
+        request = urllib.request.Request(self.url + path, data=data, method=method, headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=60) as response:
                 return response.status, dict(response.headers), json.loads(response.read())
@@ -123,18 +164,27 @@ class Server:
         return found
 
 
-def start(buildroot: Path, *args: str) -> Server:
+# Route throttling high enough that no functional test meets it (the template's default, 10/s
+# with a burst of 20 per route, would answer hypothesis' rapid requests 429).
+UNTHROTTLED = ("--throttle-rate", "100000", "--throttle-burst", "100000")
+
+
+def start(buildroot: Path, *args: str, serve: tuple[str, ...] = UNTHROTTLED) -> Server:
     process = subprocess.Popen(
-        cli(buildroot, *args, "serve", "--port", "0"),
+        cli(buildroot, *args, "serve", "--port", "0", "--issuer-port", "0", *serve),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=environment(),
     )
     assert process.stdout is not None
+    issuer = process.stdout.readline()  # "Issuer http://127.0.0.1:<port>, audience ..."
     banner = process.stdout.readline()  # "Serving ... on http://127.0.0.1:<port>"
-    assert banner.startswith("Serving"), banner + (process.stderr.read() if process.stderr else "")
-    return Server(process, banner.split(" on ")[-1].strip())
+    assert banner.startswith("Serving"), (
+        issuer + banner + (process.stderr.read() if process.stderr else "")
+    )
+    assert issuer.startswith("Issuer "), issuer
+    return Server(process, banner.split(" on ")[-1].strip(), issuer.split()[1].rstrip(","))
 
 
 def stop(server: Server) -> tuple[int, set[int]]:
@@ -200,7 +250,9 @@ def test_the_readme_error_table_is_what_the_local_server_answers(server: Server,
     url = urlsplit(server.url)
     connection = http.client.HTTPConnection(url.hostname or "", url.port, timeout=60)
     # http.client adds no Content-Type of its own (urllib would add a form type).
-    headers = {} if row.content_type is None else {"Content-Type": row.content_type}
+    headers = {"Authorization": f"Bearer {server.token()}"}
+    if row.content_type is not None:
+        headers["Content-Type"] = row.content_type
     connection.request(row.method, row.target, body=row.body, headers=headers)
     response = connection.getresponse()
     document = json.loads(response.read())
@@ -288,6 +340,16 @@ def test_the_emulator_holds_functions_to_the_templates_timeout(
     assert hung_service.timeout_s == float(timeout)
 
 
+def test_the_emulator_runs_as_many_containers_as_the_template_reserves(
+    hung_service: LocalService,
+) -> None:
+    reserved = int(sam.load()["Parameters"]["ReservedConcurrency"]["Default"])
+    assert reserved > 0
+    assert {f.name: f.concurrency for f in hung_service.functions.values()} == dict.fromkeys(
+        FUNCTIONS, reserved
+    )
+
+
 @pytest.mark.parametrize("name", FUNCTIONS)
 def test_a_hung_store_is_a_503_with_retry_after_before_the_timeout(
     hung_service: LocalService, name: str
@@ -310,14 +372,19 @@ def raw_request(server: Server, data: bytes) -> tuple[int, dict[str, str], bytes
     """Sends `data` as is (no client library fixing it up) and reads one response."""
     url = urlsplit(server.url)
     with socket.create_connection((url.hostname, url.port or 80), timeout=60) as connection:
-        connection.sendall(data)
+        connection.sendall(data.replace(TOKEN.encode(), server.token().encode()))
         response = http.client.HTTPResponse(connection, method=data.split(b" ", 1)[0].decode())
         response.begin()
         return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
 
 
 def post(path: str, headers: dict[str, str], body: bytes) -> bytes:
-    lines = [f"POST {path} HTTP/1.1", "Host: localhost", *(f"{k}: {v}" for k, v in headers.items())]
+    """A POST with the server's token (raw_request fills it in) and `headers`."""
+    lines = [
+        f"POST {path} HTTP/1.1",
+        "Host: localhost",
+        *(f"{k}: {v}" for k, v in {**AUTHORIZED, **headers}.items()),
+    ]
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
@@ -428,6 +495,13 @@ def raw_requests(draw: st.DrawFn) -> bytes:
         st.sampled_from(["/add", "/multiply", "/history", "/history?limit=x", "/", "/add/"])
     )
     lines = [f"{method} {path} HTTP/1.1", "Host: localhost"]
+    authorization = draw(
+        st.sampled_from(
+            [f"Bearer {TOKEN}", TOKEN, "Bearer", "Bearer not.a.jwt", "Basic eDp5", None]
+        )
+    )
+    if authorization is not None:
+        lines.append(f"Authorization: {authorization}")
     content_type = draw(
         st.sampled_from([None, "application/json", "text/plain", "application/octet-stream"])
     )
@@ -567,9 +641,10 @@ def test_concurrent_requests_are_served_by_more_than_one_warm_container(
 
 
 def test_beyond_its_concurrency_a_function_is_throttled_503(
-    emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    emulator: Emulator, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(local_service, "MAX_CONCURRENCY", 1)
+    functions = emulator.service.functions
+    functions["add"] = dataclasses.replace(functions["add"], concurrency=1)
     in_flight = emulator.invoke_in_background(tmp_path)
     wait_for(lambda: list(tmp_path.glob("started-*")), "the request to start")
     throttled = emulator.invoke()
@@ -605,3 +680,257 @@ def test_twenty_rebuilds_leak_no_thread_socket_or_pipe(emulator: Emulator) -> No
     assert len(emulator.service.container_pids()) == 1
     # Old builds' unpacked files go with their last container.
     assert len(list((emulator.service.scratch / "add").iterdir())) == 1
+
+
+# --- The HTTP API's JWT authorizer, its local issuer, and route throttling.
+
+UNAUTHORIZED_BODY = {"message": "Unauthorized"}
+HOUR = 3600
+
+
+def sign(claims: dict[str, Any], key: rsa.RSAPrivateKey | None, kid: str | None) -> str:
+    """A token signed by `key` (None: `alg: none`, an empty signature)."""
+    headers = {} if kid is None else {"kid": kid}
+    if key is not None:
+        return jwt.encode(claims, key, algorithm="RS256", headers=headers)
+    segments = [{"alg": "none", "typ": "JWT", **headers}, claims]
+    encoded = [
+        base64.urlsafe_b64encode(json.dumps(s).encode()).rstrip(b"=").decode() for s in segments
+    ]
+    return ".".join(encoded) + "."
+
+
+def valid_claims(server: Server) -> dict[str, Any]:
+    now = int(time.time())
+    return {"iss": server.issuer, "sub": "mallory", "aud": AUDIENCE, "iat": now, "exp": now + HOUR}
+
+
+def issuer_kid(server: Server) -> str:
+    with urllib.request.urlopen(server.issuer + "/.well-known/jwks.json", timeout=60) as response:
+        return str(json.loads(response.read())["keys"][0]["kid"])
+
+
+def other_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def tampered(token: str) -> str:
+    """`token` with its payload changed after signing (another subject)."""
+    header, payload, signature = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims["sub"] = "someone-else"
+    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    return f"{header}.{forged}.{signature}"
+
+
+# Every route of the template: a route added without the authorizer fails the cases below.
+ROUTES = sorted(
+    f"{event['Properties']['Method'].upper()} {event['Properties']['Path']}"
+    for resource in sam.load()["Resources"].values()
+    if resource["Type"] == "AWS::Serverless::Function"
+    for event in resource["Properties"].get("Events", {}).values()
+    if event["Type"] == "HttpApi"
+)
+
+
+# Each case: the Authorization header a client sends, made from the running server.
+REFUSED: dict[str, Any] = {
+    "no-token": lambda s: None,
+    "empty": lambda s: "",
+    "bearer-only": lambda s: "Bearer ",
+    "not-a-jwt": lambda s: "Bearer not.a.jwt",
+    "basic-scheme": lambda s: "Basic dXNlcjpwYXNz",
+    "expired": lambda s: "Bearer " + mint(s.issuer, claims={"exp": int(time.time()) - 60}),
+    "not-yet-valid": lambda s: "Bearer " + mint(s.issuer, claims={"nbf": int(time.time()) + HOUR}),
+    "issued-in-the-future": lambda s: (
+        "Bearer " + mint(s.issuer, claims={"iat": int(time.time()) + HOUR})
+    ),
+    "wrong-issuer": lambda s: "Bearer " + mint(s.issuer, claims={"iss": "https://elsewhere"}),
+    "wrong-audience": lambda s: "Bearer " + mint(s.issuer, claims={"aud": "another-api"}),
+    "no-audience": lambda s: "Bearer " + mint(s.issuer, claims={"aud": None}),
+    "no-expiry": lambda s: "Bearer " + mint(s.issuer, claims={"exp": None}),
+    "bad-signature": lambda s: "Bearer " + tampered(s.token()),
+    "alg-none": lambda s: "Bearer " + sign(valid_claims(s), None, issuer_kid(s)),
+    "another-key-same-kid": lambda s: "Bearer " + sign(valid_claims(s), other_key(), issuer_kid(s)),
+    "another-key-own-kid": lambda s: "Bearer " + sign(valid_claims(s), other_key(), "mine"),
+    "no-kid": lambda s: "Bearer " + sign(valid_claims(s), other_key(), None),
+}
+
+
+@pytest.mark.parametrize("route", ROUTES)
+@pytest.mark.parametrize("case", sorted(REFUSED))
+def test_every_route_refuses_a_request_without_a_valid_token_as_api_gateway_does(
+    server: Server, route: str, case: str
+) -> None:
+    method, path = route.split()
+    authorization = REFUSED[case](server)
+    body = {"a": 1, "b": 2} if method == "POST" else None
+    status, headers, document = server.request(
+        method, path, body, caller=None, authorization=authorization
+    )
+    assert (status, document) == (401, UNAUTHORIZED_BODY), case
+    assert headers["content-type"] == "application/json"
+    if authorization:  # a refused token is described; no token at all is not (RFC 6750)
+        assert headers["www-authenticate"].startswith('Bearer scope="" error="invalid_token"')
+    else:
+        assert "www-authenticate" not in {name.lower() for name in headers}
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        # The identity source may hold the token alone, or after "Bearer " (API Gateway's docs).
+        lambda s: s.token(),
+        # client_id stands in for a missing aud (Cognito access tokens have no aud).
+        lambda s: "Bearer " + mint(s.issuer, claims={"aud": None, "client_id": AUDIENCE}),
+        lambda s: "Bearer " + mint(s.issuer, claims={"aud": ["another-api", AUDIENCE]}),
+    ],
+    ids=["bare-token", "client-id-without-aud", "one-of-several-audiences"],
+)
+def test_tokens_api_gateway_accepts_are_accepted(server: Server, authorization: Any) -> None:
+    status, _, body = server.request(
+        "POST", "/add", {"a": 1, "b": 2}, caller=None, authorization=authorization(server)
+    )
+    assert (status, body["result"]) == (200, 3)
+
+
+ECHO_AUTHORIZER = """
+import json
+
+def handler(event, context):
+    return {"statusCode": 200, "body": json.dumps(event["requestContext"].get("authorizer"))}
+"""
+
+
+def test_an_allowed_request_carries_the_claims_as_api_gateway_passes_them(
+    server: Server, buildroot: Path
+) -> None:
+    extra = {"groups": ["admin", "ops"], "email_verified": True, "scope": "read write"}
+    token = mint(server.issuer, "alice", claims=extra)
+    zip_path = buildroot / ADD_ZIP
+    original = zip_path.read_bytes()
+    try:
+        zip_path.write_bytes(with_handler(original, ECHO_AUTHORIZER))
+        status, _, authorizer = server.request(
+            "POST", "/add", {"a": 1, "b": 2}, authorization=f"Bearer {token}"
+        )
+    finally:
+        zip_path.write_bytes(original)
+    assert status == 200
+    payload = jwt.decode(token, options={"verify_signature": False})
+    # Every claim a string; arrays space-separated in brackets; scopes null (no route scopes).
+    assert authorizer == {
+        "jwt": {
+            "claims": {
+                **{name: str(value) for name, value in payload.items()},
+                "groups": "[admin ops]",
+                "email_verified": "true",
+            },
+            "scopes": None,
+        }
+    }
+    assert authorizer["jwt"]["claims"]["sub"] == "alice"
+    assert authorizer["jwt"]["claims"]["iss"] == server.issuer
+
+
+def get_json(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=60) as response:
+        return json.loads(response.read())
+
+
+def test_the_issuer_publishes_discovery_and_the_key_its_tokens_verify_with(server: Server) -> None:
+    discovery = get_json(server.issuer + "/.well-known/openid-configuration")
+    assert discovery["issuer"] == server.issuer
+    (published,) = get_json(discovery["jwks_uri"])["keys"]
+    token = server.token()
+    assert jwt.get_unverified_header(token) == {
+        "alg": "RS256",
+        "kid": published["kid"],
+        "typ": "JWT",
+    }
+    claims = jwt.decode(
+        token,
+        jwt.PyJWK(published).key,
+        algorithms=["RS256"],
+        audience=AUDIENCE,
+        issuer=discovery["issuer"],
+    )
+    assert claims["sub"] == DEFAULT_CALLER
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (b'{"sub": ""}', "sub"),
+        (b'{"expires_in": -1}', "expires_in"),
+        (b'{"expires_in": true}', "expires_in"),
+        (b'{"claims": [1]}', "claims"),
+        (b'{"subject": "x"}', "subject"),
+        (b"[1]", "body"),
+        (b"{nope", "body"),
+    ],
+)
+def test_the_token_endpoint_answers_a_bad_request_400_naming_the_field(
+    server: Server, body: bytes, field: str
+) -> None:
+    request = urllib.request.Request(server.issuer + "/token", data=body, method="POST")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=60)
+    assert refused.value.code == 400
+    assert json.loads(refused.value.read())["message"].startswith(f"{field}: ")
+
+
+def test_the_token_command_prints_a_token_serve_accepts(server: Server, buildroot: Path) -> None:
+    completed = subprocess.run(
+        cli(buildroot, "token", "--issuer", server.issuer, "--sub", "carol"),
+        capture_output=True,
+        text=True,
+        env=environment(),
+        timeout=120,
+    )
+    assert completed.returncode == 0, completed.stderr
+    token = completed.stdout.strip()
+    assert jwt.decode(token, options={"verify_signature": False})["sub"] == "carol"
+    status, _, body = server.request(
+        "POST", "/add", {"a": 2, "b": 2}, caller=None, authorization=f"Bearer {token}"
+    )
+    assert (status, body["result"]) == (200, 4)
+
+
+def test_the_token_command_without_an_issuer_says_how_to_start_one(buildroot: Path) -> None:
+    with socket.socket() as probe:  # a port nothing listens on once closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    completed = subprocess.run(
+        cli(buildroot, "token", "--issuer", f"http://127.0.0.1:{port}"),
+        capture_output=True,
+        text=True,
+        env=environment(),
+        timeout=120,
+    )
+    assert (completed.returncode, completed.stdout) == (1, "")
+    assert f"no local issuer answers at http://127.0.0.1:{port}" in completed.stderr
+    assert "run infra/local/main.py -- serve" in completed.stderr
+    assert "Traceback" not in completed.stderr
+
+
+def test_serve_throttles_routes_as_the_template_sets_them() -> None:
+    parameters = sam.load()["Parameters"]
+    assert route_throttling(sam.load()) == Throttling(
+        rate=float(parameters["ThrottlingRateLimit"]["Default"]),
+        burst=int(parameters["ThrottlingBurstLimit"]["Default"]),
+    )
+
+
+def test_beyond_its_burst_a_route_is_answered_429_as_api_gateway_does(buildroot: Path) -> None:
+    # A burst of 3 refilled once in 1,000 s: the fourth request within the test is refused.
+    throttled = start(buildroot, serve=("--throttle-rate", "0.001", "--throttle-burst", "3"))
+    try:
+        answers = [throttled.request("GET", "/history") for _ in range(8)]
+        # Each route has a bucket of its own.
+        other_route = throttled.request("POST", "/add", {"a": 1, "b": 2})
+    finally:
+        stop(throttled)
+    assert [status for status, _, _ in answers] == [200] * 3 + [429] * 5
+    assert all(body == {"message": "Too Many Requests"} for _, _, body in answers[3:])
+    assert other_route[0] == 200

@@ -6,8 +6,8 @@
 #
 #     infra/local/edit_loop_check.sh
 #
-# The serve command is read from README.md; only its port is replaced by a free one, so that
-# the check cannot collide with a server already on 3000.
+# The serve and token commands are read from README.md; only their ports are replaced by free
+# ones, so that the check cannot collide with a server already on 3000 (and its issuer on 3001).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 unset PANTS_CONFIG_FILES PANTS_PANTSD  # a developer's configuration: pantsd on
@@ -16,8 +16,14 @@ readme_serve="$(grep -m1 -E '^\./pants .*run infra/local/main\.py -- serve' READ
   { echo "edit loop: README.md has no serve command" >&2; exit 1; }
 package='./pants package ::'
 grep -qxF "${package}" README.md || { echo "edit loop: README.md lacks '${package}'" >&2; exit 1; }
-port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-serve="${readme_serve/--port 3000/--port ${port}}"
+readme_token="$(grep -m1 -E '^TOKEN=\$\(\./pants run infra/local/main\.py -- token\)$' README.md)" ||
+  { echo "edit loop: README.md has no TOKEN=\$(... -- token) command" >&2; exit 1; }
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+port="$(free_port)"
+issuer_port="$(free_port)"
+serve="${readme_serve/--port 3000/--port ${port}} --issuer-port ${issuer_port}"
+token_command="${readme_token#TOKEN=\$(}"
+token_command="${token_command%)} --issuer http://127.0.0.1:${issuer_port}"
 handler=src/python/calculator/functions/add/handler.py
 scratch="$(mktemp -d)"
 cp "${handler}" "${scratch}/handler.py"
@@ -44,7 +50,7 @@ trap finish EXIT
 
 add() {  # prints the response's headers and body
   curl -s -i --max-time 60 -X POST "http://127.0.0.1:${port}/add" \
-    -H 'content-type: application/json' -d '{"a": 1, "b": 2}'
+    -H "Authorization: Bearer ${TOKEN}" -H 'content-type: application/json' -d '{"a": 1, "b": 2}'
 }
 
 echo "edit loop: ${package}"
@@ -59,6 +65,8 @@ for _ in $(seq 600); do
   sleep 0.5
 done
 grep -q '^Serving' "${scratch}/serve.log" || { echo "edit loop: serve never started" >&2; exit 1; }
+echo "edit loop: ${token_command}"
+TOKEN="$(${token_command})"
 add | grep -q '"result":3' || { echo "edit loop: the first request failed" >&2; exit 1; }
 
 echo "edit loop: edit ${handler}, then ${package} while serve runs"

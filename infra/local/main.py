@@ -1,9 +1,14 @@
-"""`./pants run infra/local/main.py -- invoke|serve`: the packaged service, locally, no Docker.
+"""`./pants run infra/local/main.py -- invoke|serve|token`: the packaged service, locally.
 
 invoke <function> [--event FILE|-]   run one function's zip once, as Lambda would, and print
                                      its response (stdout), logs and timings (stderr)
 serve [--port 3000]                  an HTTP API on 127.0.0.1 routing the template's routes to
-                                     warm containers of the packaged functions
+      [--issuer-port 3001]           warm containers of the packaged functions, behind the
+      [--throttle-rate R]            template's JWT authorizer (tokens from a local issuer on
+      [--throttle-burst B]           --issuer-port) and route throttling (default: the
+                                     template's DefaultRouteSettings)
+token [--sub NAME] [--issuer URL]    print a bearer token from serve's issuer (default
+                                     http://127.0.0.1:3001, serve's default --issuer-port)
 
 AWS: by default an embedded moto server on 127.0.0.1 with the template's table created;
 `--aws-endpoint URL` uses another endpoint (with its table already there), `--real-aws` the
@@ -20,6 +25,8 @@ import signal
 import sys
 import threading
 import traceback
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http import HTTPStatus
@@ -28,8 +35,19 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from lambda_emulator.http_api import INTERNAL_SERVER_ERROR, to_event, to_response
+from lambda_emulator.http_api import INTERNAL_SERVER_ERROR, jwt_authorizer, to_event, to_response
 from lambda_emulator.http_api import message as gateway_answer
+from local.gateway import (
+    TOO_MANY_REQUESTS,
+    UNAUTHORIZED,
+    Denied,
+    Gateway,
+    TemplateNotEmulated,
+    Throttling,
+    route_throttling,
+    www_authenticate,
+)
+from local.issuer import AUDIENCE, DEFAULT_SUBJECT, TOKEN_PATH, IssuerServer
 from local.service import LocalService, aws_environment
 from rehearsal.moto_server import moto_endpoint
 
@@ -96,7 +114,7 @@ class Refused(Exception):
         self.status = status
 
 
-def make_handler(service: LocalService) -> type[BaseHTTPRequestHandler]:
+def make_handler(service: LocalService, gateway: Gateway) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         """An HTTP API's front door: every method, every body, answered in JSON."""
 
@@ -127,14 +145,33 @@ def make_handler(service: LocalService) -> type[BaseHTTPRequestHandler]:
             if function is None:  # what an HTTP API answers for a route it does not have
                 self._send(*gateway_answer(404, "Not Found"))
                 return
+            route_key = f"{self.command} {url.path}"
+            if not gateway.throttle.admit(route_key):
+                self._send(*gateway_answer(429, TOO_MANY_REQUESTS))
+                return
+            authorizer = None
+            if gateway.guards(self.command, url.path):
+                assert gateway.auth is not None
+                try:
+                    claims = gateway.authorizer.claims(self.headers.get(gateway.auth.header))
+                except Denied as denied:
+                    print(f"[authorizer] 401 {route_key}: {denied.description}", file=sys.stderr)
+                    status, headers, payload = gateway_answer(401, UNAUTHORIZED)
+                    challenge = www_authenticate(denied)
+                    if challenge is not None:
+                        headers["www-authenticate"] = challenge
+                    self._send(status, headers, payload)
+                    return
+                authorizer = jwt_authorizer(claims)
             event = to_event(
-                f"{self.command} {url.path}",
+                route_key,
                 self.command,
                 url.path,
                 url.query,
                 dict(self.headers.items()),
                 body,
                 self.client_address[0],
+                authorizer,
             )
             result = service.invoke(function, event)
             for line in result.logs:
@@ -220,9 +257,27 @@ def make_handler(service: LocalService) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+def throttling(args: argparse.Namespace, template: dict[str, Any]) -> Throttling | None:
+    """The template's route throttling, with --throttle-rate/--throttle-burst over it."""
+    limits = route_throttling(template)
+    if args.throttle_rate is None and args.throttle_burst is None:
+        return limits
+    rate: float | None = args.throttle_rate
+    burst: int | None = args.throttle_burst
+    if limits is not None:
+        rate = limits.rate if rate is None else rate
+        burst = limits.burst if burst is None else burst
+    if rate is None or burst is None:
+        raise TemplateNotEmulated(
+            "the template sets no route throttling: give both --throttle-rate and --throttle-burst"
+        )
+    return Throttling(rate, burst)
+
+
 def serve(args: argparse.Namespace) -> int:
-    with running_service(args) as service:
-        server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(service))
+    with IssuerServer(args.issuer_port) as issuer, running_service(args) as service:
+        gateway = Gateway(service.template, issuer.url, throttling(args, service.template))
+        server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(service, gateway))
         server.daemon_threads = True
         stop = threading.Event()
 
@@ -234,6 +289,20 @@ def serve(args: argparse.Namespace) -> int:
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         routes = sorted(f"{m} {p}" for f in service.functions.values() for m, p in f.routes)
+        limits = gateway.throttle.limits
+        print(
+            "Throttling: "
+            + ("none" if limits is None else f"{limits.rate:g}/s, burst {limits.burst}, per route")
+            + "; JWT authorizer on "
+            + (
+                ", ".join(sorted(f"{m} {p}" for m, p in gateway.auth.routes))
+                if gateway.auth
+                else "no route"
+            ),
+            file=sys.stderr,
+        )
+        # Two lines on stdout, in this order, are the contract with scripts and tests.
+        print(f"Issuer {issuer.url}, audience {AUDIENCE}", flush=True)
         print(
             f"Serving {', '.join(routes)} on http://127.0.0.1:{server.server_address[1]}",
             flush=True,
@@ -241,8 +310,50 @@ def serve(args: argparse.Namespace) -> int:
         stop.wait()
         server.shutdown()
         server.server_close()
-    print("stopped: containers and AWS endpoint shut down", file=sys.stderr)
+    print("stopped: containers, issuer and AWS endpoint shut down", file=sys.stderr)
     return 0
+
+
+def token(args: argparse.Namespace) -> int:
+    """Prints an access token from the issuer of a running `serve`."""
+    request = urllib.request.Request(
+        args.issuer.rstrip("/") + TOKEN_PATH,
+        data=json.dumps({"sub": args.sub}).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            print(json.loads(response.read())["access_token"])
+    except urllib.error.HTTPError as error:
+        print(
+            f"token: {args.issuer} refused: {error.read().decode(errors='replace')}",
+            file=sys.stderr,
+        )
+        return 1
+    except (urllib.error.URLError, OSError) as error:
+        reason = getattr(error, "reason", error)
+        print(
+            f"token: no local issuer answers at {args.issuer} ({reason}). Start one with "
+            "`./pants run infra/local/main.py -- serve` (its --issuer-port, default 3001), "
+            "or pass --issuer URL.",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def non_negative(kind: type[int] | type[float]) -> Any:
+    def parse(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if value < 0:
+            raise argparse.ArgumentTypeError(f"{text!r} is negative")
+        return value
+
+    return parse
 
 
 def main() -> None:
@@ -262,10 +373,23 @@ def main() -> None:
     run_once.add_argument("--event", default="-", help="event JSON file, or - for stdin")
     run_server = commands.add_parser("serve", help="serve the HTTP API on 127.0.0.1")
     run_server.add_argument("--port", type=int, default=3000)
+    run_server.add_argument(
+        "--issuer-port", type=int, default=3001, help="the local token issuer's port (0: any)"
+    )
+    run_server.add_argument(
+        "--throttle-rate", type=non_negative(float), help="requests/s per route (template's)"
+    )
+    run_server.add_argument(
+        "--throttle-burst", type=non_negative(int), help="burst per route (template's)"
+    )
+    get_token = commands.add_parser("token", help="print a bearer token from serve's issuer")
+    get_token.add_argument("--sub", default=DEFAULT_SUBJECT, help="the token's subject (caller)")
+    get_token.add_argument("--issuer", default="http://127.0.0.1:3001", help="serve's issuer")
     args = parser.parse_args()
+    commands_by_name = {"invoke": invoke, "serve": serve, "token": token}
     try:
-        sys.exit(invoke(args) if args.command == "invoke" else serve(args))
-    except FileNotFoundError as error:
+        sys.exit(commands_by_name[args.command](args))
+    except (OSError, TemplateNotEmulated) as error:  # dist/ not built, a port in use...
         sys.exit(f"{args.command}: {error}")
 
 

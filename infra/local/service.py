@@ -1,7 +1,8 @@
 """The service as the template describes it, running from dist/ on this machine.
 
 Each function has a pool of execution environments (containers), as Lambda scales: a request
-takes an idle warm one or starts another, up to MAX_CONCURRENCY (beyond that it is throttled).
+takes an idle warm one or starts another, up to the function's reserved concurrency in the
+template (parameters at their defaults), or UNRESERVED_CONCURRENCY; beyond that it is throttled.
 A rebuilt zip becomes a new version, unpacked under that function's lock only; containers of
 the old version finish what they are running and are then stopped, never mid-request.
 """
@@ -24,13 +25,15 @@ import boto3
 
 from lambda_emulator.container import Container, Result
 from lambda_emulator.sandbox import Sandbox
+from local.gateway import resolved
 from rehearsal import template as sam
 
 STAGE = "local"
 REGION = "us-east-1"
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
-# Concurrent executions per function (Lambda's reserved concurrency); more is throttled.
-MAX_CONCURRENCY = 10
+# Concurrent executions of a function the template reserves none for. Lambda would let it use
+# the account's unreserved pool (1,000 by default); this machine could not run that many.
+UNRESERVED_CONCURRENCY = 10
 THROTTLED = {"errorType": "TooManyRequestsException", "errorMessage": "Rate Exceeded."}
 
 
@@ -40,6 +43,7 @@ class Function:
     resource: str  # e.g. "AddFunction"
     zip_path: Path
     routes: tuple[tuple[str, str], ...]  # (METHOD, /path)
+    concurrency: int  # containers at once; a request beyond them is throttled
 
 
 @dataclass
@@ -97,7 +101,15 @@ class LocalService:
                 for e in events.values()
                 if e["Type"] == "HttpApi"
             )
-            self.functions[name] = Function(name, artifact.resource, path, routes)
+            properties = self.template["Resources"][artifact.resource]["Properties"]
+            reserved = resolved(
+                self.template,
+                properties.get(
+                    "ReservedConcurrentExecutions", globals_.get("ReservedConcurrentExecutions")
+                ),
+            )
+            concurrency = UNRESERVED_CONCURRENCY if reserved is None else int(reserved)
+            self.functions[name] = Function(name, artifact.resource, path, routes, concurrency)
         requirements = (
             "RequirementsLayerArm64" if architecture == "arm64" else "RequirementsLayerX8664"
         )
@@ -194,7 +206,7 @@ class LocalService:
             version = self._refresh(function, pool)
             if pool.idle:
                 container = pool.idle.pop()
-            elif len(pool.busy) < MAX_CONCURRENCY:
+            elif len(pool.busy) < function.concurrency:
                 container = Container(version.sandbox)
             else:
                 return Result(error=dict(THROTTLED), throttled=True)

@@ -33,7 +33,10 @@ def to_event(
     headers: Mapping[str, str],
     body: bytes,
     source_ip: str = "127.0.0.1",
+    authorizer: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """The payload 2.0 event for a request; `authorizer` is `requestContext.authorizer`, as an
+    authorizer that allowed the request fills it (see jwt_authorizer)."""
     lowered = {name.lower(): value for name, value in headers.items()}
     content_type = lowered.get("content-type", "").strip().lower()
     is_text = not body or any(content_type.startswith(t) for t in TEXT_TYPES)
@@ -74,11 +77,43 @@ def to_event(
         },
         "isBase64Encoded": not is_text,
     }
+    if authorizer is not None:
+        event["requestContext"]["authorizer"] = dict(authorizer)
     if query:
         event["queryStringParameters"] = query
     if body:
         event["body"] = text if is_text else base64.b64encode(body).decode()
     return event
+
+
+def claim_text(value: Any) -> str | None:
+    """A JWT claim as API Gateway hands it to the function: a string (None: left out).
+
+    Numbers and booleans keep their JSON text, arrays become `[a b]` (space-separated, as
+    measured on HTTP APIs for e.g. `cognito:groups`), objects their JSON text; null claims are
+    left out.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return "[" + " ".join(t for v in value if (t := claim_text(v)) is not None) + "]"
+    return json.dumps(value, separators=(",", ":"))
+
+
+def jwt_authorizer(claims: Mapping[str, Any], scopes: list[str] | None = None) -> dict[str, Any]:
+    """`requestContext.authorizer` after an HTTP API JWT authorizer allowed the request.
+
+    `scopes` is null unless the route requires authorization scopes.
+    """
+    texts = {name: claim_text(value) for name, value in claims.items()}
+    return {
+        "jwt": {
+            "claims": {name: text for name, text in texts.items() if text is not None},
+            "scopes": scopes,
+        }
+    }
 
 
 def message(status: int, text: str) -> tuple[int, dict[str, str], bytes]:
