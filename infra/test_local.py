@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import zipfile
 from collections import Counter
@@ -35,6 +36,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aws_testing import silent_store
+from calculator.service import test_concurrency as concurrency
 from lambda_emulator.container import Result
 from lambda_emulator.http_api import to_response
 from local.gateway import Throttling, route_throttling
@@ -934,3 +936,72 @@ def test_beyond_its_burst_a_route_is_answered_429_as_api_gateway_does(buildroot:
     assert [status for status, _, _ in answers] == [200] * 3 + [429] * 5
     assert all(body == {"message": "Too Many Requests"} for _, _, body in answers[3:])
     assert other_route[0] == 200
+
+
+# --- Per-caller history over HTTP: each token's subject sees only its own calculations.
+
+
+@pytest.fixture(scope="module")
+def fresh_server(buildroot: Path) -> Iterator[Server]:
+    """A server whose history no other test has written to."""
+    running = start(buildroot)
+    yield running
+    stop(running)
+
+
+def history_of(server: Server, caller: str, limit: int) -> tuple[list[str], list[str]]:
+    """Every id in `caller`'s history, paging `limit` at a time, and the cursors handed out."""
+    ids: list[str] = []
+    cursors: list[str] = []
+    target = f"/history?limit={limit}"
+    while True:
+        status, _, page = server.request("GET", target, caller=caller)
+        assert status == 200, page
+        ids += [item["id"] for item in page["items"]]
+        if "next" not in page:
+            return ids, cursors
+        cursors.append(page["next"])
+        target = f"/history?limit={limit}&cursor={urllib.parse.quote(page['next'])}"
+
+
+def add_as(server: Server, caller: str, n: int) -> str:
+    status, _, body = server.request("POST", "/add", {"a": n, "b": n}, caller=caller)
+    assert (status, body["result"]) == (200, 2 * n), body
+    return str(body["id"])
+
+
+def test_a_caller_never_sees_another_callers_items_or_pages(fresh_server: Server) -> None:
+    written = {"dana": [add_as(fresh_server, "dana", n) for n in range(3)]}
+    written["erin"] = [add_as(fresh_server, "erin", n) for n in range(2)]
+    for caller, ids in written.items():
+        listed, _ = history_of(fresh_server, caller, limit=1)  # every page, one item each
+        assert listed == ids[::-1]  # newest first, and only the caller's own
+    _, dana_cursors = history_of(fresh_server, "dana", limit=1)
+    assert dana_cursors
+    for cursor in dana_cursors:  # dana's cursor, sent by erin: refused, never dana's page
+        status, _, body = fresh_server.request(
+            "GET", f"/history?limit=1&cursor={urllib.parse.quote(cursor)}", caller="erin"
+        )
+        assert status == 400, body
+        assert body["errors"][0]["field"] == "cursor"
+    # A caller with no calculations has an empty history, not anyone else's.
+    assert history_of(fresh_server, "frank", limit=100) == ([], [])
+
+
+def test_two_callers_in_parallel_each_find_all_their_calculations_and_only_theirs(
+    fresh_server: Server,
+) -> None:
+    # tests/calculator/service/test_concurrency.py's load, over HTTP: REQUESTS per caller from
+    # CONTAINERS clients at once, the callers interleaved (at most CONTAINERS in flight, within
+    # each function's reserved concurrency).
+    callers = [f"parallel-{subject}" for subject in concurrency.SUBJECTS]
+    requests = [(caller, n) for n in range(concurrency.REQUESTS) for caller in callers]
+    with ThreadPoolExecutor(concurrency.CONTAINERS) as pool:
+        answers = list(pool.map(lambda request: add_as(fresh_server, *request), requests))
+    written: dict[str, set[str]] = {}
+    for caller in callers:
+        written[caller] = {i for (c, _), i in zip(requests, answers, strict=True) if c == caller}
+    assert all(len(ids) == concurrency.REQUESTS for ids in written.values())
+    for caller in callers:
+        listed, _ = history_of(fresh_server, caller, limit=100)
+        assert sorted(listed) == sorted(written[caller])  # each exactly once, none of the other's
