@@ -42,12 +42,11 @@ THIRD_PARTY = {
     "urllib3",
 }
 # The public standard-library packages beyond a bare `python -I -S` (private `_` modules are
-# their implementation). asyncio (and concurrent, for its futures) come with Powertools'
-# event_handler package, whose __init__ imports its AppSync resolvers (README, Cold start).
+# their implementation). No asyncio: it came with Powertools' event_handler package, which
+# the functions no longer import (README, Cold start).
 STANDARD_LIBRARY = {
     "array",
     "ast",
-    "asyncio",
     "atexit",
     "base64",
     "binascii",

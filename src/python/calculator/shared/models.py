@@ -5,7 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, PlainValidator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+)
 
 from calculator.shared.arithmetic import Operation
 from calculator.shared.numbers import Number, OutOfBounds, check_bounds
@@ -45,6 +52,19 @@ class Operands(BaseModel):
 
     a: Operand
     b: Operand
+
+
+DEFAULT_HISTORY_LIMIT = 20
+MAX_HISTORY_LIMIT = 100
+
+
+class HistoryQuery(BaseModel):
+    """`GET /history` query string: `limit` (page size) and `cursor` (a previous page's `next`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    limit: Annotated[Limit, Field(ge=1, le=MAX_HISTORY_LIMIT)] = DEFAULT_HISTORY_LIMIT
+    cursor: Annotated[str | None, Field(min_length=1)] = None
 
 
 class Calculation(BaseModel):

@@ -1,12 +1,10 @@
-"""Route registrations that more than one function uses."""
+"""Route declarations that more than one function uses."""
+
+from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.event_handler.openapi.params import Body
-
-from calculator.shared.api import caller, invocation_deadline, ok, request_epoch_ms, request_id
+from calculator.shared.api import Api, Request, Response, ok
 from calculator.shared.arithmetic import Operation
 from calculator.shared.history import HistoryStore
 from calculator.shared.models import Operands
@@ -14,22 +12,21 @@ from calculator.shared.service import calculate_and_record
 
 
 def add_calculation_route(
-    app: APIGatewayHttpResolver, operation: Operation, store: Callable[[], HistoryStore]
+    app: Api, operation: Operation, store: Callable[[], HistoryStore]
 ) -> None:
     """`POST /<operation>`: validates `{"a", "b"}`, calculates, records, answers."""
 
-    # No `from __future__ import annotations` here: Powertools reads these annotations at
-    # registration time to validate the body against Operands.
     @app.post(f"/{operation.value}")
-    def calculation(operands: Annotated[Operands, Body()]) -> Response[str]:
+    def calculation(request: Request) -> Response:
+        operands = request.body(Operands)
         return ok(
             calculate_and_record(
                 store(),
-                caller(app),
+                request.caller,
                 operation,
                 operands,
-                request_id(app),
-                request_epoch_ms(app),
-                invocation_deadline(app),
+                request.id,
+                request.epoch_ms,
+                request.deadline(),
             )
         )

@@ -11,9 +11,6 @@ from calculator.shared.history import HistoryStore
 from calculator.shared.identity import Caller
 from calculator.shared.models import Calculation, Operands
 
-DEFAULT_HISTORY_LIMIT = 20
-MAX_HISTORY_LIMIT = 100
-
 
 def calculate_and_record(
     store: HistoryStore,

@@ -236,3 +236,17 @@ def test_an_unexpected_error_is_a_generic_500_with_the_request_id_logged(
     (error,) = [r for r in caplog.records if r.getMessage() == "unhandled error"]
     assert error.__dict__["api_request_id"] == "cZ3WvhzQoAMEJxw="
     assert error.exc_info is not None and error.exc_info[0] is KeyError
+
+
+def test_a_list_body_is_not_an_object_even_if_its_first_item_is(
+    api_event: EventFactory, lambda_context: LambdaContext, injected_store: HistoryStore
+) -> None:
+    # Powertools' validation took the first item of a list body: this was a 200.
+    assert call(api_event("add", body='[{"a": 1, "b": 2}]'), lambda_context) == (
+        400,
+        {
+            "message": "Bad Request",
+            "errors": [{"field": "body", "problem": "must be a JSON object"}],
+        },
+    )
+    assert injected_store.recent(CALLER, 10).items == []

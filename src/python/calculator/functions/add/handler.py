@@ -5,12 +5,12 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from calculator.shared.api import create_app, logger
+from calculator.shared.api import Api, logger
 from calculator.shared.arithmetic import Operation
 from calculator.shared.history import HistoryStore
 from calculator.shared.routes import add_calculation_route
 
-app = create_app()
+app = Api()
 store = HistoryStore.from_environment()
 add_calculation_route(app, Operation.ADD, lambda: store)
 
