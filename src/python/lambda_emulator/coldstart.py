@@ -93,23 +93,15 @@ context = types.SimpleNamespace(
 response = lambda_function.handler(event, context)
 assert response["statusCode"] == 200, response
 """
-# What each layer of the stack adds to init (--layers): botocore, Powertools' logger, its event
-# handler, the validation machinery (pydantic and Powertools' OpenAPI params), then everything
-# (= `import lambda_function`, which also creates the DynamoDB client). CLIENT alone, against
-# the first row, is what creating the client costs.
+# What each layer of the stack adds to init (--layers): botocore, Powertools' logger, pydantic
+# (the request models), then everything (= `import lambda_function`: our router and models, and
+# the DynamoDB client it creates). CLIENT alone, against the first row, is what creating the
+# client costs.
 CLIENT = 'import botocore.session; botocore.session.get_session().create_client("dynamodb")'
 STACK = (
     ("botocore", "import botocore.session"),
     ("+ Powertools Logger", "from aws_lambda_powertools import Logger"),
-    (
-        "+ Powertools event handler",
-        "from aws_lambda_powertools.event_handler import APIGatewayHttpResolver",
-    ),
-    (
-        "+ validation (pydantic, Powertools OpenAPI params)",
-        "import pydantic.main, aws_lambda_powertools.event_handler.openapi.params, "
-        "aws_lambda_powertools.event_handler.middlewares.openapi_validation",
-    ),
+    ("+ pydantic", "import pydantic.main"),
     ("+ our code and its DynamoDB client: `import lambda_function`", "import lambda_function"),
 )
 

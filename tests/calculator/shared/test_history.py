@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from botocore.exceptions import UnknownServiceError
+from botocore.loaders import Loader
 
 from aws_testing import MotoServer, create_history_table, dynamodb_client, dynamodb_clients
 from calculator.shared.arithmetic import Operation, multiply
@@ -14,6 +16,8 @@ from calculator.shared.history import (
     RETENTION_DAYS_ENV,
     HistoryStore,
     InvalidCursor,
+    KnownServicesLoader,
+    botocore_session,
     retention_days_from,
 )
 from calculator.shared.identity import Caller
@@ -80,3 +84,13 @@ def test_retention_comes_from_the_environment(text: str | None, days: int) -> No
 def test_a_bad_retention_setting_stops_init_naming_it(text: str) -> None:
     with pytest.raises(RuntimeError, match=f"{RETENTION_DAYS_ENV}="):
         retention_days_from({RETENTION_DAYS_ENV: text})
+
+
+def test_the_session_knows_only_our_services_and_botocore_ships_them() -> None:
+    # Told, not listed (README, Cold start): any other service fails by name, at creation.
+    session = botocore_session()
+    assert session.get_available_services() == ["dynamodb"]
+    session.create_client("dynamodb", region_name="us-east-1").close()
+    with pytest.raises(UnknownServiceError, match="'s3'"):
+        session.create_client("s3", region_name="us-east-1")
+    assert set(KnownServicesLoader.SERVICES) <= set(Loader().list_available_services("service-2"))
