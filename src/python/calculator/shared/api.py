@@ -274,6 +274,8 @@ class Api:
         self._routes: dict[str, dict[str, Route]] = {}
 
     def route(self, method: str, path: str) -> Callable[[Route], Route]:
+        method = method.upper()
+
         def register(function: Route) -> Route:
             methods = self._routes.setdefault(path, {})
             if method in methods:
@@ -314,6 +316,8 @@ class Api:
 
 
 class MethodNotAllowed(ClientError):
+    """The path has routes, none for this method; `allow` lists the methods it takes."""
+
     def __init__(self, method: str, allowed: Iterable[str]) -> None:
         self.allow = ", ".join(sorted(allowed))
         super().__init__(
