@@ -9,7 +9,6 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
-    Field,
     PlainSerializer,
     PlainValidator,
 )
@@ -52,19 +51,6 @@ class Operands(BaseModel):
 
     a: Operand
     b: Operand
-
-
-DEFAULT_HISTORY_LIMIT = 20
-MAX_HISTORY_LIMIT = 100
-
-
-class HistoryQuery(BaseModel):
-    """`GET /history` query string: `limit` (page size) and `cursor` (a previous page's `next`)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    limit: Annotated[Limit, Field(ge=1, le=MAX_HISTORY_LIMIT)] = DEFAULT_HISTORY_LIMIT
-    cursor: Annotated[str | None, Field(min_length=1)] = None
 
 
 class Calculation(BaseModel):

@@ -1,14 +1,28 @@
 """Lambda function behind `GET /history`: the most recent calculations, newest first."""
 
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, ConfigDict, Field
 
 from calculator.shared.api import Api, Request, Response, logger, ok
 from calculator.shared.history import HistoryStore
-from calculator.shared.models import HistoryQuery
+from calculator.shared.models import Limit
 from calculator.shared.service import list_history
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+
+
+class HistoryQuery(BaseModel):
+    """The query string: `limit` (page size) and `cursor` (a previous page's `next`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    limit: Annotated[Limit, Field(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT
+    cursor: Annotated[str | None, Field(min_length=1)] = None
+
 
 app = Api()
 store = HistoryStore.from_environment()
