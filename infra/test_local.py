@@ -282,8 +282,19 @@ def test_a_rebuilt_zip_is_served_without_restart(server: Server, buildroot: Path
     assert server.request("POST", "/add", {"a": 1, "b": 1})[0] == 200
 
 
-def test_a_function_past_its_timeout_is_stopped_and_answered_500(buildroot: Path) -> None:
-    slow = start(buildroot, "--timeout", "0.001")
+def test_a_function_past_its_timeout_is_stopped_and_answered_500(tmp_path: Path) -> None:
+    # A handler that cannot finish in time: the real one may answer within any timeout (a 503
+    # when its time budget leaves no room for the store), so it cannot stand in for one that
+    # overruns.
+    buildroot = lay_out_dist(tmp_path)
+    zip_path = buildroot / ADD_ZIP
+    # Were the timeout not enforced, it would answer 200 after 20 s.
+    sleeper = (
+        "import time\n\n\ndef handler(event, context):\n"
+        "    time.sleep(20)\n    return {'statusCode': 200, 'body': '{}'}\n"
+    )
+    zip_path.write_bytes(with_handler(zip_path.read_bytes(), sleeper))
+    slow = start(buildroot, "--timeout", "1")
     try:
         status, _, body = slow.request("POST", "/add", {"a": 1, "b": 2})
         # An HTTP API's answer to a function error, a timeout included.
