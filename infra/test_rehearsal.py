@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import io
+import json
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,11 +12,12 @@ from typing import Any
 
 import pytest
 
+import service_spec
 from rehearsal import template as sam
 from rehearsal.deploy import Target, deploy, guards, parameter_values, verify
 from rehearsal.moto_server import moto_endpoint
 
-ADD_ZIP = "dist/src.python.calculator.functions.add/lambda.zip"
+ADD_ZIP = service_spec.function("add").artifact
 
 
 @pytest.fixture
@@ -24,7 +26,7 @@ def buildroot(tmp_path: Path) -> Path:
     for artifact in sam.artifacts(sam.load()):
         target = tmp_path / artifact.path
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(Path(artifact.path.removeprefix("dist/")).read_bytes())
+        target.write_bytes(artifact.built.read_bytes())
     return tmp_path
 
 
@@ -64,9 +66,7 @@ def test_deployed_stack_matches_the_build(buildroot: Path, target: Target) -> No
     assert verify(template, deployed, buildroot, target) == []
     functions = target.client("lambda").list_functions()["Functions"]
     assert sorted(f["FunctionName"] for f in functions) == [
-        "calculator-rehearsal-add",
-        "calculator-rehearsal-history",
-        "calculator-rehearsal-multiply",
+        f"calculator-{target.stage}-{declared.name}" for declared in service_spec.functions()
     ]
     assert {f["CodeSha256"] for f in functions if f["FunctionName"].endswith("-add")} == {
         sam.code_sha256(buildroot / ADD_ZIP)
@@ -129,14 +129,30 @@ def test_a_zip_rebuilt_without_redeploying_is_caught(buildroot: Path, target: Ta
     assert problems[0].startswith("add: deployed code")
 
 
-def test_widened_iam_is_caught(buildroot: Path, target: Target) -> None:
+def test_a_role_widened_after_deploy_is_caught(buildroot: Path, target: Target) -> None:
     template = sam.load()
-    widened: dict[str, Any] = copy.deepcopy(template)
-    statement = widened["Resources"]["AddFunction"]["Properties"]["Policies"][0]["Statement"][0]
-    statement["Action"] = ["dynamodb:PutItem", "dynamodb:DeleteItem"]
-    deployed = deploy(widened, buildroot, target)
-    assert verify(widened, deployed, buildroot, target) == [
-        "add: may ['dynamodb:DeleteItem', 'dynamodb:PutItem'], but uses only ['dynamodb:PutItem']"
+    deployed = deploy(template, buildroot, target)
+    add = target.client("lambda").get_function(FunctionName="calculator-rehearsal-add")
+    table = target.client("dynamodb").describe_table(TableName="calculator-rehearsal-history")
+    target.client("iam").put_role_policy(
+        RoleName=add["Configuration"]["Role"].rsplit("/", 1)[-1],
+        PolicyName="widened",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": ["dynamodb:DeleteItem"],
+                        "Resource": table["Table"]["TableArn"],
+                    }
+                ],
+            }
+        ),
+    )
+    assert verify(template, deployed, buildroot, target) == [
+        "add: may ['dynamodb:DeleteItem', 'dynamodb:PutItem'], but the template grants only "
+        "['dynamodb:PutItem']"
     ]
 
 

@@ -9,9 +9,17 @@ from typing import Any
 import pytest
 from cfnlint.api import lint_all
 
+import service_spec
 from rehearsal import template as sam
 from rehearsal.deploy import Target, to_cloudformation, with_uris
-from rehearsal.readme import API_GATEWAY, FUNCTION, Row, error_table
+from rehearsal.readme import (
+    API_GATEWAY,
+    FUNCTION,
+    Row,
+    architecture_row,
+    error_table,
+    function_rows,
+)
 
 FUNCTIONS_DIR = Path("src/python/calculator/functions")
 
@@ -53,7 +61,9 @@ def test_sam_translator_transforms_it_to_plain_cloudformation(architecture: str)
         "AWS::Lambda::Version",
         "AWS::Lambda::Alias",
     } <= types
-    assert translated_routes(plain) == {"/add POST", "/multiply POST", "/history GET"}
+    assert translated_routes(plain) == {
+        f"{route.path} {route.method}" for f in service_spec.functions() for route in f.routes
+    }
 
 
 def translated_routes(plain: dict[str, Any]) -> set[str]:
@@ -91,10 +101,20 @@ def test_every_artifact_the_template_deploys_is_built_by_pants() -> None:
     # The test's runtime_package_dependencies put exactly what `./pants package` builds here,
     # under the same paths as in dist/.
     for artifact in sam.artifacts(sam.load()):
-        built = Path(artifact.path.removeprefix("dist/"))
+        built = artifact.built
         assert built.is_file(), (
             f"{artifact.resource} deploys {artifact.path}, which Pants does not build"
         )
+
+
+def test_every_artifact_pants_builds_is_deployed_by_the_template() -> None:
+    # What the tests depend on (CALCULATOR_ARTIFACTS in pants-plugins/build_prelude.py), which
+    # is what `./pants package ::` writes for the service.
+    built = {str(path) for path in Path().glob("*/*.zip")}
+    deployed = {str(a.built) for a in sam.artifacts(sam.load())}
+    assert built - deployed == set(), (
+        "CALCULATOR_ARTIFACTS builds zips infra/template.yaml does not deploy"
+    )
 
 
 def test_functions_in_build_files_and_template_are_the_same() -> None:
@@ -115,3 +135,10 @@ def test_artifact_paths_must_point_into_dist(tmp_path: Path) -> None:
     )
     with pytest.raises(ValueError, match=r"AddFunction\.CodeUri"):
         sam.artifacts(sam.load(broken))
+
+
+def test_the_readme_architecture_table_has_one_true_row_per_function() -> None:
+    written = function_rows()
+    for row in map(architecture_row, service_spec.functions()):
+        assert row in written, f"README.md 'Architecture' lacks, or has another version of:\n{row}"
+    assert len(written) == len(service_spec.functions()), "README.md has a row for no function"

@@ -1,12 +1,25 @@
 """BUILD-file prelude ([GLOBAL].build_file_prelude_globs): names every BUILD file can use."""
 
-# Every zip `./pants package ::` writes for the calculator. Tests that run or deploy the
-# packaged artifacts (tests/smoke, infra) depend on exactly these; a new function is added here.
-# A tuple: Pants requires prelude values to be hashable.
+# The Lambda functions, one directory each under src/python/calculator/functions/, as the
+# targets that package them. Pants 2.17 has no dependency globs, so this is the one place
+# Pants learns the list; infra/template.yaml deploys the same functions (infra/test_template.py
+# fails naming any difference) and everything else derives from the template
+# (infra/service_spec.py).
+# Tuples: Pants requires prelude values to be hashable.
+CALCULATOR_FUNCTIONS = (
+    "add",
+    "history",
+    "multiply",
+)
+CALCULATOR_FUNCTION_DIRS = tuple(
+    f"src/python/calculator/functions/{n}" for n in CALCULATOR_FUNCTIONS
+)
+# For tests that import every handler by name from the template (no import to infer).
+CALCULATOR_HANDLERS = tuple(f"{d}/handler.py" for d in CALCULATOR_FUNCTION_DIRS)
+# Every zip `./pants package ::` writes for the calculator: what tests that run or deploy the
+# packaged artifacts (tests/smoke, infra) depend on.
 CALCULATOR_ARTIFACTS = (
-    "src/python/calculator/functions/add:lambda",
-    "src/python/calculator/functions/history:lambda",
-    "src/python/calculator/functions/multiply:lambda",
+    *(f"{d}:lambda" for d in CALCULATOR_FUNCTION_DIRS),
     "src/python/calculator:shared-layer",
     "src/python/calculator:requirements-layer-arm64",
     "src/python/calculator:requirements-layer-x86_64",

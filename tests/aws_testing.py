@@ -70,20 +70,13 @@ def dynamodb_clients(endpoint: str) -> ClientFactory:
 
 
 def create_history_table(client: DynamoDBClient, name: str | None = None) -> str:
-    """The history table as the service expects it (see calculator.shared.history)."""
+    """The history table with the template's keys (see calculator.shared.history)."""
+    # Imported here: the template parser (cfn-lint) is not worth importing into every test
+    # module that imports this one without creating a table.
+    from service_spec import table_schema
+
     name = name or f"history-{next(_table_names)}"
-    client.create_table(
-        TableName=name,
-        KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    client.create_table(TableName=name, **table_schema(), BillingMode="PAY_PER_REQUEST")
     return name
 
 
@@ -114,6 +107,8 @@ class FaultProxy:
         self.throttle = 0
         self.throttled = 0
         self.forwarded = 0
+        # Every DynamoDB operation that reached the proxy, as IAM names it (dynamodb:PutItem).
+        self.operations: list[str] = []
         self._lock = threading.Lock()
         proxy = self
 
@@ -121,6 +116,8 @@ class FaultProxy:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 target = self.headers.get("X-Amz-Target", "")
+                with proxy._lock:
+                    proxy.operations.append("dynamodb:" + target.rpartition(".")[2])
                 if proxy._take_fault(target):
                     self._reply(400, proxy.fault, "application/x-amz-json-1.0")
                     return

@@ -288,7 +288,7 @@ def serve(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGINT, shut_down)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
-        routes = sorted(f"{m} {p}" for f in service.functions.values() for m, p in f.routes)
+        routes = sorted(str(r) for f in service.functions.values() for r in f.routes)
         limits = gateway.throttle.limits
         print(
             "Throttling: "

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import platform
 import shutil
 import sys
 import tempfile
@@ -23,6 +22,7 @@ from typing import Any
 
 import boto3
 
+import service_spec
 from lambda_emulator.container import Container, Result
 from lambda_emulator.sandbox import Sandbox
 from local.gateway import resolved
@@ -42,7 +42,7 @@ class Function:
     name: str  # e.g. "add"
     resource: str  # e.g. "AddFunction"
     zip_path: Path
-    routes: tuple[tuple[str, str], ...]  # (METHOD, /path)
+    routes: tuple[service_spec.Route, ...]
     concurrency: int  # containers at once; a request beyond them is throttled
 
 
@@ -65,10 +65,6 @@ class Pool:
     builds: itertools.count[int] = field(default_factory=itertools.count)
 
 
-def host_architecture() -> str:
-    return "arm64" if platform.machine() in {"aarch64", "arm64"} else "x86_64"
-
-
 def _sub_stage(value: Any) -> str:
     text = value.get("Fn::Sub", "") if isinstance(value, dict) else str(value)
     return str(text).replace("${Stage}", STAGE)
@@ -86,22 +82,9 @@ class LocalService:
         globals_ = self.template.get("Globals", {}).get("Function", {})
         self.timeout_s = timeout_s or float(globals_.get("Timeout", 3))
         self.memory_mb = int(globals_.get("MemorySize", 128))
-        architecture = host_architecture()  # native wheels must run on this machine
         self.functions: dict[str, Function] = {}
-        layers: dict[str, Path] = {}
-        for artifact in sam.artifacts(self.template):
-            path = buildroot / artifact.path
-            if artifact.resource_type == sam.LAYER:
-                layers[artifact.resource] = path
-                continue
-            name = sam.function_name_of(artifact.path)
-            events = self.template["Resources"][artifact.resource]["Properties"].get("Events", {})
-            routes = tuple(
-                (str(e["Properties"]["Method"]).upper(), str(e["Properties"]["Path"]))
-                for e in events.values()
-                if e["Type"] == "HttpApi"
-            )
-            properties = self.template["Resources"][artifact.resource]["Properties"]
+        for declared in service_spec.functions(self.template):
+            properties = self.template["Resources"][declared.resource]["Properties"]
             reserved = resolved(
                 self.template,
                 properties.get(
@@ -109,11 +92,18 @@ class LocalService:
                 ),
             )
             concurrency = UNRESERVED_CONCURRENCY if reserved is None else int(reserved)
-            self.functions[name] = Function(name, artifact.resource, path, routes, concurrency)
-        requirements = (
-            "RequirementsLayerArm64" if architecture == "arm64" else "RequirementsLayerX8664"
-        )
-        self.layers = [layers["SharedLayer"], layers[requirements]]
+            self.functions[declared.name] = Function(
+                declared.name,
+                declared.resource,
+                buildroot / declared.artifact,
+                declared.routes,
+                concurrency,
+            )
+        # Native wheels must run on this machine: the layers of its architecture.
+        self.layers = [
+            buildroot / layer.path
+            for layer in service_spec.layers(service_spec.host_architecture(), self.template)
+        ]
         missing = [
             p
             for p in (*self.layers, *(f.zip_path for f in self.functions.values()))
@@ -122,7 +112,7 @@ class LocalService:
         if missing:
             raise FileNotFoundError(f"{missing[0]} is missing: run `./pants package ::` first")
         self.table_name = _sub_stage(
-            self.template["Resources"]["HistoryTable"]["Properties"]["TableName"]
+            self.template["Resources"][service_spec.TABLE]["Properties"]["TableName"]
         )
         self._scratch = Path(tempfile.mkdtemp(prefix="calculator-local-"))
         self._pools = {name: Pool() for name in self.functions}
@@ -133,13 +123,13 @@ class LocalService:
 
     def route(self, method: str, path: str) -> Function | None:
         for function in self.functions.values():
-            if (method.upper(), path) in function.routes:
+            if service_spec.Route(method.upper(), path) in function.routes:
                 return function
         return None
 
     def create_table(self) -> None:
         """The history table as the template declares it, at the configured endpoint."""
-        spec: dict[str, Any] = self.template["Resources"]["HistoryTable"]["Properties"]
+        spec: dict[str, Any] = self.template["Resources"][service_spec.TABLE]["Properties"]
         client: Any = boto3.client(
             "dynamodb",
             endpoint_url=self.aws_env.get("AWS_ENDPOINT_URL_DYNAMODB"),
@@ -149,8 +139,7 @@ class LocalService:
         )
         client.create_table(
             TableName=self.table_name,
-            KeySchema=[dict(k) for k in spec["KeySchema"]],
-            AttributeDefinitions=[dict(a) for a in spec["AttributeDefinitions"]],
+            **service_spec.table_schema(self.template),
             BillingMode=spec.get("BillingMode", "PAY_PER_REQUEST"),
         )
 
@@ -176,8 +165,9 @@ class LocalService:
                 region=REGION,
                 extra_env={
                     **self.aws_env,
-                    "HISTORY_TABLE_NAME": self.table_name,
-                    "POWERTOOLS_SERVICE_NAME": "calculator",
+                    **service_spec.function_environment(
+                        self.table_name, function.name, self.template
+                    ),
                 },
             )
         except (zipfile.BadZipFile, OSError) as error:

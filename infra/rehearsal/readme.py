@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from service_spec import Function
+
 README = Path("README.md")
 START, END = "<!-- error-table:", "<!-- end of error-table -->"
 API_GATEWAY, FUNCTION = "API Gateway", "function"
@@ -58,3 +60,29 @@ def error_table(readme: Path = README) -> list[Row]:
             )
         )
     return rows
+
+
+# README "Architecture": one row per function, rendered from the template (service_spec) by
+# `architecture_row`; infra/test_template.py holds the README to it, and the function
+# generator (src/python/scaffold) writes a new function's row with it.
+FUNCTION_TABLE_HEADER = (
+    "| function | trigger | handler | Pants target | template resource | artifact | table actions |"
+)
+
+
+def architecture_row(function: Function) -> str:
+    trigger = ", ".join(f"HTTP API `{route}`" for route in function.routes)
+    actions = ", ".join(f"`{a}`" for a in sorted(function.table_actions)) or "none"
+    return (
+        f"| {function.name} | {trigger} | `lambda_function.handler` → "
+        f"`{function.handler_module}.handler` | `{function.build_target}` | "
+        f"`{function.resource}` | `{function.artifact}` | {actions} |"
+    )
+
+
+def function_rows(readme: Path = README) -> list[str]:
+    """The rows of the Architecture section's function table, as written."""
+    lines = readme.read_text().splitlines()
+    start = lines.index(FUNCTION_TABLE_HEADER) + 2  # after the header and its rule
+    end = next(i for i in range(start, len(lines)) if not lines[i].startswith("|"))
+    return lines[start:end]

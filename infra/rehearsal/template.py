@@ -25,6 +25,11 @@ class Artifact:
     resource_type: str
     path: str  # e.g. dist/src.python.calculator.functions.add/lambda.zip
 
+    @property
+    def built(self) -> Path:
+        """The zip's path relative to dist/: where a test's runtime_package_dependencies put it."""
+        return Path(self.path.removeprefix("dist/"))
+
 
 def load(path: Path = TEMPLATE) -> dict[str, Any]:
     """The template as a dict, with short-form intrinsics (!Ref, !If) in their long form."""

@@ -12,18 +12,16 @@ and a package that is no longer loaded must be struck off.
 from __future__ import annotations
 
 import json
-import platform
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+import service_spec
 from lambda_emulator.sandbox import Sandbox, runtime_python
 
-DIST = Path("src.python.calculator")
-ARCHITECTURE = "arm64" if platform.machine() in {"aarch64", "arm64"} else "x86_64"
-LAYERS = [DIST / "shared-layer.zip", DIST / f"requirements-layer-{ARCHITECTURE}.zip"]
+LAYERS = service_spec.built_layers(service_spec.host_architecture())
 
 # What every function may load: ours, then the requirements layer's packages. boto3 and
 # s3transfer are not here on purpose: a client needs only botocore (shared/history.py).
@@ -155,20 +153,19 @@ print(json.dumps(sorted(loaded)))
 
 
 def packaged_functions() -> list[str]:
-    """Every function zip the test depends on (CALCULATOR_ARTIFACTS), by name."""
-    return sorted(p.parent.name.rsplit(".", 1)[-1] for p in Path().glob("*.functions.*/lambda.zip"))
+    return [function.name for function in service_spec.functions()]
 
 
 def top_level_packages_loaded(tmp_path: Path, function: str) -> set[str]:
-    function_zip = Path(f"src.python.calculator.functions.{function}") / "lambda.zip"
     sandbox = Sandbox.unpack(
         tmp_path,
-        function_zip,
+        service_spec.function(function).built,
         LAYERS,
         function_name=function,
-        # Handlers create their DynamoDB client at import: a table name, a region, credentials.
+        # Handlers create their DynamoDB client at import: the template's environment (the table
+        # name), a region, credentials.
         extra_env={
-            "HISTORY_TABLE_NAME": "guard",
+            **service_spec.function_environment("guard", function),
             "AWS_ACCESS_KEY_ID": "guard",
             "AWS_SECRET_ACCESS_KEY": "guard",
         },

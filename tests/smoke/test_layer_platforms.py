@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-DIST = Path("src.python.calculator")
+import service_spec
+
 # ELF e_machine values: EM_X86_64 and EM_AARCH64.
 ELF_MACHINES = {"x86_64": 62, "arm64": 183}
 
@@ -25,9 +26,15 @@ def native_libraries(layer: Path) -> dict[str, int]:
     return machines
 
 
+def requirements_layer(architecture: str) -> Path:
+    """The one layer the template builds for `architecture` alone, relative to dist/."""
+    (layer,) = service_spec.native_layers(architecture)
+    return layer.built
+
+
 @pytest.mark.parametrize("architecture", sorted(ELF_MACHINES))
 def test_native_libraries_match_the_layer_architecture(architecture: str) -> None:
-    libraries = native_libraries(DIST / f"requirements-layer-{architecture}.zip")
+    libraries = native_libraries(requirements_layer(architecture))
     pydantic_core = [name for name in libraries if name.startswith("python/pydantic_core/")]
     assert pydantic_core, "pydantic-core's extension module is missing"
     assert all(name.startswith("python/") for name in libraries)
@@ -36,7 +43,7 @@ def test_native_libraries_match_the_layer_architecture(architecture: str) -> Non
 
 def test_layers_differ_only_where_native_code_differs() -> None:
     def entries(architecture: str) -> set[str]:
-        with zipfile.ZipFile(DIST / f"requirements-layer-{architecture}.zip") as archive:
+        with zipfile.ZipFile(requirements_layer(architecture)) as archive:
             return set(archive.namelist())
 
     x86, arm = entries("x86_64"), entries("arm64")

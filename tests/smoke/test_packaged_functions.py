@@ -10,45 +10,56 @@ moto's DynamoDB server on loopback.
 from __future__ import annotations
 
 import json
-import platform
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from aws_testing import FAKE_CREDENTIALS, REGION, MotoServer, create_history_table, dynamodb_client
-from calculator.shared.history import TABLE_NAME_ENV
+import service_spec
+from aws_testing import (
+    FAKE_CREDENTIALS,
+    REGION,
+    FaultProxy,
+    MotoServer,
+    create_history_table,
+    dynamodb_client,
+)
 from lambda_emulator.container import Container, Result
 from lambda_emulator.sandbox import Sandbox
 from lambda_events import EventFactory, as_caller, without_caller
 
-DIST = Path("src.python.calculator")
-SHARED_LAYER = DIST / "shared-layer.zip"
-# Native wheels (pydantic-core) must match the machine running the test.
-ARCHITECTURE = "arm64" if platform.machine() in {"aarch64", "arm64"} else "x86_64"
-REQUIREMENTS_LAYER = DIST / f"requirements-layer-{ARCHITECTURE}.zip"
-FUNCTIONS = ("add", "multiply", "history")
-
-
-def function_zip(name: str) -> Path:
-    return Path(f"src.python.calculator.functions.{name}") / "lambda.zip"
+# Native wheels (pydantic-core) must match the machine running the test. The template lists the
+# shared layer first.
+SHARED_LAYER, REQUIREMENTS_LAYER = service_spec.built_layers(service_spec.host_architecture())
+FUNCTIONS = service_spec.functions()
 
 
 @pytest.fixture(scope="module")
-def aws_env(moto_server: MotoServer) -> dict[str, str]:
+def recorder(moto_server: MotoServer) -> Iterator[FaultProxy]:
+    """Between the functions and moto: records which DynamoDB operations each one makes."""
+    with FaultProxy(moto_server.endpoint).running() as proxy:
+        yield proxy
+
+
+@pytest.fixture(scope="module")
+def aws_env(moto_server: MotoServer, recorder: FaultProxy) -> dict[str, str]:
     table = create_history_table(dynamodb_client(moto_server.endpoint))
     return {
         **FAKE_CREDENTIALS,
-        "AWS_ENDPOINT_URL_DYNAMODB": moto_server.endpoint,
-        TABLE_NAME_ENV: table,
-        "POWERTOOLS_SERVICE_NAME": "calculator",
+        "AWS_ENDPOINT_URL_DYNAMODB": recorder.endpoint,
+        **service_spec.function_environment(table),
     }
 
 
 def container(root: Path, name: str, layers: list[Path], aws_env: dict[str, str]) -> Container:
     sandbox = Sandbox.unpack(
-        root, function_zip(name), layers, function_name=name, region=REGION, extra_env=aws_env
+        root,
+        service_spec.function(name).built,
+        layers,
+        function_name=name,
+        region=REGION,
+        extra_env=aws_env,
     )
     return Container(sandbox)
 
@@ -67,7 +78,7 @@ def containers(
         name: container(
             tmp_path_factory.mktemp(name), name, [SHARED_LAYER, REQUIREMENTS_LAYER], aws_env
         )
-        for name in FUNCTIONS
+        for name in (f.name for f in FUNCTIONS)
     }
     yield running
     for each in running.values():
@@ -106,12 +117,56 @@ def test_two_callers_see_disjoint_histories_and_no_caller_gets_401(
     for subject, result in (("smoke-alice", 3), ("smoke-bob", 7)):
         listed = answer(containers["history"].invoke(as_caller(api_event("history"), subject)))
         assert [item["result"] for item in json.loads(listed["body"])["items"]] == [result]
-    for name in FUNCTIONS:
+    for name in (f.name for f in FUNCTIONS):
         refused = answer(containers[name].invoke(without_caller(api_event(name))))
         assert (refused["statusCode"], json.loads(refused["body"])) == (
             401,
             {"message": "Unauthorized"},
         )
+
+
+def least_privilege_problems(function: service_spec.Function, operations: list[str]) -> list[str]:
+    """How the table actions the template grants `function` differ from those it used."""
+    used, granted = set(operations), function.table_actions
+    problems = [
+        f"{function.name} used {a}, which the template does not grant" for a in used - granted
+    ]
+    problems += [
+        f"{function.name} is granted {a}, which handling its event never used: drop it from "
+        f"its policy in infra/template.yaml"
+        for a in granted - used
+    ]
+    return sorted(problems)
+
+
+@pytest.mark.parametrize("function", FUNCTIONS, ids=lambda f: f.name)
+def test_each_function_answers_its_event_using_exactly_the_table_actions_it_is_granted(
+    containers: dict[str, Container],
+    recorder: FaultProxy,
+    api_event: EventFactory,
+    function: service_spec.Function,
+) -> None:
+    # Least privilege, both ways: the policy the template gives a function is what its code
+    # uses to handle its event fixture (tests/events/<name>.json), no more and no less.
+    recorder.operations.clear()
+    response = answer(containers[function.name].invoke(api_event(function.name)))
+    assert response["statusCode"] == 200, response
+    assert response["headers"]["Content-Type"] == "application/json"
+    assert least_privilege_problems(function, recorder.operations) == []
+
+
+def test_least_privilege_names_a_widened_or_missing_grant() -> None:
+    add = service_spec.function("add")
+    widened = service_spec.Function(
+        add.name, add.resource, add.artifact, add.routes, add.table_actions | {"dynamodb:Scan"}
+    )
+    assert least_privilege_problems(widened, ["dynamodb:PutItem"]) == [
+        "add is granted dynamodb:Scan, which handling its event never used: drop it from its "
+        "policy in infra/template.yaml"
+    ]
+    assert least_privilege_problems(add, ["dynamodb:PutItem", "dynamodb:DeleteItem"]) == [
+        "add used dynamodb:DeleteItem, which the template does not grant"
+    ]
 
 
 def test_bad_input_is_a_4xx_from_the_packaged_zip(

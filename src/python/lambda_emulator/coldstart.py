@@ -30,7 +30,6 @@ import json
 import logging
 import os
 import platform
-import re
 import shutil
 import statistics
 import subprocess
@@ -47,16 +46,12 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from cfnlint.decode import decode_str
 from moto.server import ThreadedMotoServer
 
+import service_spec
 from lambda_emulator.sandbox import Sandbox, runtime_python
+from rehearsal import template as sam
 
-FUNCTIONS_DIR = Path("src/python/calculator/functions")
-LAYERS = (
-    "src.python.calculator/shared-layer.zip",
-    "src.python.calculator/requirements-layer-{}.zip",
-)
 TREES = ("packaged", "precompiled")
 REGION = "us-east-1"
 # moto accepts any credentials; these keep botocore from looking for real ones.
@@ -106,19 +101,6 @@ STACK = (
 )
 
 
-def build_function_names() -> list[str]:
-    """Every function directory whose BUILD declares a python_aws_lambda_function."""
-    return sorted(
-        build.parent.name
-        for build in FUNCTIONS_DIR.glob("*/BUILD")
-        if re.search(r"^python_aws_lambda_function\(", build.read_text(), re.MULTILINE)
-    )
-
-
-def function_zip(dist: Path, name: str) -> Path:
-    return dist / f"src.python.calculator.functions.{name}" / "lambda.zip"
-
-
 @dataclass
 class Tree:
     """One read-only /opt shared by every function's read-only task root."""
@@ -145,16 +127,21 @@ class Tree:
 
 
 def unpack(
-    root: Path, dist: Path, functions: list[str], layers: list[Path], env: dict[str, str]
+    root: Path,
+    dist: Path,
+    functions: list[service_spec.Function],
+    layers: list[Path],
+    env: dict[str, str],
 ) -> Tree:
-    tree = Tree(root, functions)
+    tree = Tree(root, [f.name for f in functions])
     tree.opt.mkdir(parents=True)
     for layer in layers:
         with zipfile.ZipFile(layer) as archive:
             archive.extractall(tree.opt)
-    for name in functions:
+    for function in functions:
+        name = function.name
         sandbox = Sandbox(root=root / name, function_name=name, region=REGION, extra_env=env)
-        with zipfile.ZipFile(function_zip(dist, name)) as archive:
+        with zipfile.ZipFile(dist / function.built) as archive:
             archive.extractall(sandbox.task_root)
         sandbox.opt.symlink_to(tree.opt)  # Lambda's /opt, the same directory for each
         tree.sandboxes[name] = sandbox
@@ -222,12 +209,8 @@ def import_breakdown(sandbox: Sandbox) -> Counter[str]:
 
 
 @contextmanager
-def history_table(template: Path) -> Iterator[dict[str, str]]:
+def history_table(template: dict[str, Any]) -> Iterator[dict[str, str]]:
     """moto's server on loopback with the template's history table; yields the AWS env."""
-    spec, problems = decode_str(template.read_text())
-    if problems or spec is None:
-        sys.exit(f"coldstart: {template} cannot be parsed: {problems}")
-    table = spec["Resources"]["HistoryTable"]["Properties"]
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
@@ -243,15 +226,13 @@ def history_table(template: Path) -> Iterator[dict[str, str]]:
         )
         client.create_table(
             TableName="coldstart",
-            KeySchema=table["KeySchema"],
-            AttributeDefinitions=table["AttributeDefinitions"],
+            **service_spec.table_schema(template),
             BillingMode="PAY_PER_REQUEST",
         )
         yield {
             **CREDENTIALS,
             "AWS_ENDPOINT_URL_DYNAMODB": endpoint,
-            "HISTORY_TABLE_NAME": "coldstart",
-            "POWERTOOLS_SERVICE_NAME": "calculator",
+            **service_spec.function_environment("coldstart", template=template),
         }
     finally:
         server.stop()
@@ -277,8 +258,10 @@ def main() -> None:
     )
     parser.add_argument("--runs", type=int, default=7, help="runs of each measurement (median)")
     parser.add_argument("--dist", type=Path, default=Path("dist"), help="where the zips are")
-    parser.add_argument("--events", type=Path, default=Path("tests/events"), help="fixtures")
-    parser.add_argument("--template", type=Path, default=Path("infra/template.yaml"))
+    parser.add_argument(
+        "--events", type=Path, default=service_spec.EVENTS_DIR, help="event fixtures"
+    )
+    parser.add_argument("--template", type=Path, default=sam.TEMPLATE)
     parser.add_argument(
         "--layers", action="store_true", help="also measure what each layer of the stack adds"
     )
@@ -286,14 +269,13 @@ def main() -> None:
     if args.runs < 3:
         parser.error("--runs must be at least 3")
 
-    functions = build_function_names()
-    if not functions:
-        sys.exit(
-            f"coldstart: no python_aws_lambda_function under {FUNCTIONS_DIR}; run me from the build root."
-        )
-    architecture = "arm64" if platform.machine() in {"aarch64", "arm64"} else "x86_64"
-    layers = [args.dist / layer.format(architecture) for layer in LAYERS]
-    wanted = [*(function_zip(args.dist, n) for n in functions), *layers]
+    template = sam.load(args.template)
+    declared = service_spec.functions(template)
+    functions = [f.name for f in declared]
+    # Native wheels must run on this machine: the layers of its architecture.
+    architecture = service_spec.host_architecture()
+    layers = [args.dist / layer.built for layer in service_spec.layers(architecture, template)]
+    wanted = [*(args.dist / f.built for f in declared), *layers]
     wanted += [args.events / f"{name}.json" for name in functions]
     missing = [p for p in wanted if not p.is_file()]
     if missing:
@@ -301,10 +283,9 @@ def main() -> None:
 
     scratch = Path(tempfile.mkdtemp(prefix="coldstart-"))
     try:
-        with history_table(args.template) as aws_env:
+        with history_table(template) as aws_env:
             trees = {
-                name: unpack(scratch / name, args.dist, functions, layers, aws_env)
-                for name in TREES
+                name: unpack(scratch / name, args.dist, declared, layers, aws_env) for name in TREES
             }
             shipped = trees["packaged"].python_files()
             precompile(trees["precompiled"])

@@ -288,6 +288,11 @@ class Api:
     def get(self, path: str) -> Callable[[Route], Route]:
         return self.route("GET", path)
 
+    def routes(self) -> dict[str, frozenset[str]]:
+        """Path -> the methods declared for it: all this function answers (infra/template.yaml
+        routes the same to it, checked by tests/calculator/service/test_routes.py)."""
+        return {path: frozenset(methods) for path, methods in self._routes.items()}
+
     def post(self, path: str) -> Callable[[Route], Route]:
         return self.route("POST", path)
 
