@@ -4,7 +4,7 @@
 # targets that package them. Pants 2.17 has no dependency globs, so this is the one place
 # Pants learns the list; infra/template.yaml deploys the same functions (infra/test_template.py
 # fails naming any difference) and everything else derives from the template
-# (infra/service_spec.py).
+# (infra/service_spec.py). `./pants run src/python/scaffold/new_function.py` adds to it.
 # Tuples: Pants requires prelude values to be hashable.
 CALCULATOR_FUNCTIONS = (
     "add",
