@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections.abc import Callable
 from typing import Any
@@ -9,24 +10,21 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+import service_spec
 from calculator.functions.add import handler as add
 from calculator.functions.history import handler as history
-from calculator.functions.multiply import handler as multiply
 from calculator.shared.history import HistoryStore
 from lambda_events import CALLER, EventFactory, as_caller, without_caller
 
-Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
-FUNCTIONS: dict[str, Handler] = {
-    "add": add.handler,
-    "multiply": multiply.handler,
-    "history": history.handler,
-}
+# Every function the template deploys, a new one included.
+MODULES = {f.name: importlib.import_module(f.handler_module) for f in service_spec.functions()}
 
 
 @pytest.fixture(autouse=True)
 def injected_store(store: HistoryStore, monkeypatch: pytest.MonkeyPatch) -> HistoryStore:
-    for module in (add, multiply, history):
-        monkeypatch.setattr(module, "store", store)
+    for module in MODULES.values():
+        if hasattr(module, "store"):
+            monkeypatch.setattr(module, "store", store)
     return store
 
 
@@ -50,7 +48,7 @@ UNVERIFIED: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
 }
 
 
-@pytest.mark.parametrize("name", FUNCTIONS)
+@pytest.mark.parametrize("name", MODULES)
 @pytest.mark.parametrize("unverify", UNVERIFIED.values(), ids=UNVERIFIED.keys())
 def test_without_a_verified_caller_every_function_answers_401_and_records_nothing(
     api_event: EventFactory,
@@ -59,7 +57,7 @@ def test_without_a_verified_caller_every_function_answers_401_and_records_nothin
     name: str,
     unverify: Callable[[dict[str, Any]], dict[str, Any]],
 ) -> None:
-    response = FUNCTIONS[name](unverify(api_event(name)), lambda_context)
+    response = MODULES[name].handler(unverify(api_event(name)), lambda_context)
     assert response["statusCode"] == 401
     assert json.loads(response["body"]) == {"message": "Unauthorized"}
     assert injected_store.recent(CALLER, 10).items == []
