@@ -176,7 +176,7 @@ def test_the_generated_unit_tests_pass(generated: Path) -> None:
         env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in path if p)},
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
-    assert "5 passed" in completed.stdout, completed.stdout
+    assert "7 passed" in completed.stdout, completed.stdout
 
 
 @pytest.mark.parametrize(

@@ -87,7 +87,7 @@ import json
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from calculator.functions.{name} import handler as {identifier}
-from lambda_events import EventFactory
+from lambda_events import EventFactory, without_caller
 
 
 def test_answers_its_event(api_event: EventFactory, lambda_context: LambdaContext) -> None:
@@ -108,6 +108,15 @@ def test_another_method_is_405_naming_its_own(
     response = {identifier}.handler(event, lambda_context)
     assert response["statusCode"] == 405
     assert response["headers"]["Allow"] == "{method}"
+
+
+def test_without_a_verified_caller_it_is_401(
+    api_event: EventFactory, lambda_context: LambdaContext
+) -> None:
+    event = without_caller(api_event("{name}"))
+    response = {identifier}.handler(event, lambda_context)
+    assert response["statusCode"] == 401
+    assert json.loads(response["body"]) == {{"message": "Unauthorized"}}
 {post_tests}'''
 POST_TESTS = """
 
