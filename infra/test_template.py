@@ -142,3 +142,15 @@ def test_the_readme_architecture_table_has_one_true_row_per_function() -> None:
     for row in map(architecture_row, service_spec.functions()):
         assert row in written, f"README.md 'Architecture' lacks, or has another version of:\n{row}"
     assert len(written) == len(service_spec.functions()), "README.md has a row for no function"
+
+
+def test_the_readme_layer_table_names_every_layer_the_template_deploys() -> None:
+    lines = Path("README.md").read_text().splitlines()
+    start = lines.index("| layer | contents | Pants target | template resource | artifact |") + 2
+    rows = lines[start : next(i for i in range(start, len(lines)) if not lines[i].startswith("|"))]
+    layers = [a for a in sam.artifacts(sam.load()) if a.resource_type == sam.LAYER]
+    for layer in layers:
+        assert any(f"| `{layer.resource}` | `{layer.path}` |" in row for row in rows), (
+            f"README.md 'Architecture' has no row for {layer.resource} ({layer.path})"
+        )
+    assert len(rows) == len(layers), "README.md lists a layer the template does not deploy"
