@@ -41,7 +41,19 @@ COPIED = [
     "tests/lambda_events.py",
     "tests/aws_testing.py",
 ]
-NEW = [NewFunction("subtract", "POST", "/subtract"), NewFunction("ping", "GET", "/ping")]
+
+
+def fresh(stem: str) -> str:
+    """A name no function has, nor route uses, even after someone generated `stem` for real."""
+    taken = {f.name for f in service_spec.functions()}
+    taken |= {r.path.strip("/") for f in service_spec.functions() for r in f.routes}
+    return next(n for n in (stem, *(f"{stem}{i}" for i in range(1, 100))) if n not in taken)
+
+
+NEW = [
+    NewFunction(name, method, f"/{name}")
+    for name, method in ((fresh("scaffold_post"), "POST"), (fresh("scaffold_get"), "GET"))
+]
 
 
 def scratch_copy(root: Path) -> Path:
