@@ -24,6 +24,7 @@ from samtranslator.translator.transform import transform
 from calculator.shared.history import EXPIRES_AT, RETENTION_DAYS_ENV
 from rehearsal.template import FUNCTION, LAYER, Artifact, artifacts, code_sha256, function_name_of
 from service_spec import functions as declared_functions
+from service_spec import layers as declared_layers
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudformation import CloudFormationClient
@@ -183,7 +184,11 @@ def verify(
         layers = [a.resource for a in artifacts(template) if a.resource_type == LAYER]
         # Every function's API route invokes this alias (AutoPublishAlias in Globals).
         alias = str(template["Globals"]["Function"]["AutoPublishAlias"])
-        problems += _verify_function_template(artifact, name, deployed, values, layers, alias)
+        # The layers built for the deployed architecture (their CompatibleArchitectures).
+        wanted = [a.resource for a in declared_layers(values["Architecture"], template)]
+        problems += _verify_function_template(
+            artifact, name, deployed, values, layers, wanted, alias
+        )
         problems += _verify_role(name, config["Role"], table["TableArn"], table_actions[name], iam)
         problems += _verify_function_guards(name, physical[artifact.resource], values, target)
     return problems + guards(deployed, values)[1]
@@ -247,6 +252,7 @@ def _verify_function_template(
     deployed: dict[str, Any],
     values: dict[str, str],
     layers: list[str],
+    wanted: list[str],
     alias: str,
 ) -> list[str]:
     # moto's CloudFormation does not pass Architectures or Layers on to the function it
@@ -257,10 +263,6 @@ def _verify_function_template(
     if spec.get("Architectures") not in ([architecture], [{"Ref": "Architecture"}]):
         problems.append(f"{name}: Architectures is {spec.get('Architectures')}")
     layer_refs = [_resolve_if(ref, values) for ref in spec.get("Layers", [])]
-    wanted = [
-        "SharedLayer",
-        "RequirementsLayerArm64" if architecture == "arm64" else "RequirementsLayerX8664",
-    ]
     # Back from the translator's <name><content hash> logical ids to the template's names.
     sources = [
         max((n for n in layers if ref and ref.startswith(n)), key=len, default=ref)
