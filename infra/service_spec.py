@@ -16,7 +16,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from rehearsal.template import FUNCTION, LAYER, Artifact, artifacts, function_name_of, load
+from rehearsal.template import (
+    FUNCTION,
+    LAYER,
+    Artifact,
+    artifacts,
+    function_name_of,
+    load,
+    parameter_values,
+    resolve,
+)
 
 # pants.toml [source] root of the functions' code: a target in src/python/a/b is packaged to
 # dist/src.python.a.b/ and imported as `a.b`.
@@ -158,14 +167,11 @@ def built_layers(architecture: str, template: dict[str, Any] | None = None) -> l
 
 
 def _resolve(value: Any, template: dict[str, Any], table_name: str) -> str:
+    value = resolve(template, value, parameter_values(template))
+    if value == {"Ref": TABLE}:
+        return table_name
     if isinstance(value, str | int | float):
         return str(value)
-    if isinstance(value, dict) and set(value) == {"Ref"}:
-        if value["Ref"] == TABLE:
-            return table_name
-        parameter = template.get("Parameters", {}).get(value["Ref"])
-        if parameter is not None and "Default" in parameter:
-            return str(parameter["Default"])
     raise ValueError(f"cannot resolve {value!r} in a function's environment outside AWS")
 
 

@@ -14,7 +14,7 @@ import pytest
 
 import service_spec
 from rehearsal import template as sam
-from rehearsal.deploy import Target, deploy, guards, parameter_values, verify
+from rehearsal.deploy import Target, deploy, guards, verify
 from rehearsal.moto_server import moto_endpoint
 
 ADD_ZIP = service_spec.function("add").artifact
@@ -71,7 +71,7 @@ def test_deployed_stack_matches_the_build(buildroot: Path, target: Target) -> No
     assert {f["CodeSha256"] for f in functions if f["FunctionName"].endswith("-add")} == {
         sam.code_sha256(buildroot / ADD_ZIP)
     }
-    enforced, problems = guards(deployed, parameter_values(template, target))
+    enforced, problems = guards(deployed, sam.parameter_values(template, target.parameters))
     assert problems == []
     routes = sum(len(f.routes) for f in service_spec.functions())
     assert enforced[0].startswith(
@@ -203,7 +203,7 @@ def test_guard_parameters_reach_the_deployed_functions(buildroot: Path) -> None:
             FunctionName="calculator-rehearsal-add"
         )
         assert concurrency["ReservedConcurrentExecutions"] == 3
-        enforced, _ = guards(deployed, parameter_values(template, target))
+        enforced, _ = guards(deployed, sam.parameter_values(template, target.parameters))
         assert '"https://login.example.com/"' in enforced[0]
         assert "2 requests/s" in enforced[1]
         assert "after 7 days" in enforced[2]

@@ -154,3 +154,19 @@ def test_the_readme_layer_table_names_every_layer_the_template_deploys() -> None
             f"README.md 'Architecture' has no row for {layer.resource} ({layer.path})"
         )
     assert len(rows) == len(layers), "README.md lists a layer the template does not deploy"
+
+
+def test_the_offline_reading_of_conditions_and_parameters_follows_the_overrides() -> None:
+    template = sam.load()
+    reserved = template["Globals"]["Function"]["ReservedConcurrentExecutions"]
+    defaults = sam.parameter_values(template)
+    assert sam.resolve(template, reserved, defaults) == defaults["ReservedConcurrency"]
+    none = sam.parameter_values(template, {"ReservedConcurrency": "0"})
+    assert sam.resolve(template, reserved, none) is None
+    jwt = template["Resources"]["HttpApi"]["Properties"]["Auth"]["Authorizers"]["JwtAuthorizer"]
+    issuer = jwt["JwtConfiguration"]["issuer"]
+    own = sam.parameter_values(template, {"JwtIssuer": "https://login.example.com/"})
+    assert sam.resolve(template, issuer, own) == "https://login.example.com/"
+    assert "cognito-idp" in str(sam.resolve(template, issuer, defaults))
+    with pytest.raises(sam.Unresolvable, match="Fn::Contains"):
+        sam.condition_holds(template, {"Fn::Contains": [["a"], "a"]}, defaults)

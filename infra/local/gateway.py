@@ -21,6 +21,7 @@ from typing import Any
 import jwt
 
 from local.issuer import AUDIENCE
+from rehearsal.template import Unresolvable, parameter_values, resolve
 
 # API Gateway's answers of its own, byte for byte as lambda_emulator.http_api.message writes them.
 UNAUTHORIZED = "Unauthorized"
@@ -29,50 +30,13 @@ IDENTITY_HEADER_PREFIX = "$request.header."
 DEFAULT_IDENTITY_SOURCE = "$request.header.Authorization"  # SAM's default for a JWT authorizer
 
 
-class TemplateNotEmulated(ValueError):
+class TemplateNotEmulated(Unresolvable):
     """A template setting `serve` cannot reproduce faithfully: refused, never ignored."""
 
 
-def parameter_value(template: Mapping[str, Any], value: Any) -> Any:
-    """`value` with a `Ref` to a template parameter replaced by that parameter's default."""
-    if isinstance(value, dict) and set(value) == {"Ref"}:
-        name = value["Ref"]
-        parameter = template.get("Parameters", {}).get(name)
-        if parameter is None or "Default" not in parameter:
-            raise TemplateNotEmulated(f"Ref {name!r}: not a template parameter with a default")
-        return parameter["Default"]
-    return value
-
-
-def condition_holds(template: Mapping[str, Any], condition: Any) -> bool:
-    """A template condition (Fn::Equals/Not/And/Or, Condition) with parameters at defaults."""
-    if isinstance(condition, str):
-        return condition_holds(template, template["Conditions"][condition])
-    if isinstance(condition, dict) and len(condition) == 1:
-        ((function, arguments),) = condition.items()
-        if function == "Condition":
-            return condition_holds(template, arguments)
-        if function == "Fn::Equals":
-            left, right = (str(parameter_value(template, a)) for a in arguments)
-            return left == right
-        if function == "Fn::Not":
-            return not condition_holds(template, arguments[0])
-        if function == "Fn::And":
-            return all(condition_holds(template, a) for a in arguments)
-        if function == "Fn::Or":
-            return any(condition_holds(template, a) for a in arguments)
-    raise TemplateNotEmulated(f"condition {condition!r}: not evaluated locally")
-
-
 def resolved(template: Mapping[str, Any], value: Any) -> Any:
-    """`value` with Ref and Fn::If resolved at the parameters' defaults; None for NoValue."""
-    if isinstance(value, dict) and set(value) == {"Fn::If"}:
-        condition, when_true, when_false = value["Fn::If"]
-        chosen = when_true if condition_holds(template, condition) else when_false
-        return resolved(template, chosen)
-    if value == {"Ref": "AWS::NoValue"}:
-        return None
-    return parameter_value(template, value)
+    """`value` as a deploy with every parameter at its default would have it."""
+    return resolve(template, value, parameter_values(template))
 
 
 # --- Throttling

@@ -50,6 +50,7 @@ from local.gateway import (
 from local.issuer import AUDIENCE, DEFAULT_SUBJECT, TOKEN_PATH, IssuerServer
 from local.service import LocalService, aws_environment
 from rehearsal.moto_server import moto_endpoint
+from rehearsal.template import Unresolvable
 
 # API Gateway's payload limit: a larger request is refused before any function sees it.
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
@@ -389,7 +390,8 @@ def main() -> None:
     commands_by_name = {"invoke": invoke, "serve": serve, "token": token}
     try:
         sys.exit(commands_by_name[args.command](args))
-    except (OSError, TemplateNotEmulated) as error:  # dist/ not built, a port in use...
+    # dist/ not built, a port in use, a template setting serve cannot reproduce...
+    except (OSError, Unresolvable) as error:
         sys.exit(f"{args.command}: {error}")
 
 

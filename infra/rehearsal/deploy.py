@@ -22,7 +22,16 @@ import boto3.session
 from samtranslator.translator.transform import transform
 
 from calculator.shared.history import EXPIRES_AT, RETENTION_DAYS_ENV
-from rehearsal.template import FUNCTION, LAYER, Artifact, artifacts, code_sha256, function_name_of
+from rehearsal.template import (
+    FUNCTION,
+    LAYER,
+    Artifact,
+    artifacts,
+    code_sha256,
+    function_name_of,
+    parameter_values,
+    resolve,
+)
 from service_spec import functions as declared_functions
 from service_spec import layers as declared_layers
 
@@ -75,12 +84,6 @@ class Target:
             "SnapStart": "true" if self.snapstart else "false",
             **self.overrides,
         }
-
-
-def parameter_values(template: dict[str, Any], target: Target) -> dict[str, str]:
-    """Every template parameter's value for the target: its override, else the default."""
-    defaults = {name: str(spec.get("Default", "")) for name, spec in template["Parameters"].items()}
-    return {**defaults, **target.parameters}
 
 
 def with_uris(template: dict[str, Any], uris: dict[str, str]) -> dict[str, Any]:
@@ -154,7 +157,7 @@ def verify(
     lambda_client: LambdaClient = target.client("lambda")
     iam: IAMClient = target.client("iam")
     physical = _physical_ids(target)
-    values = parameter_values(template, target)
+    values = parameter_values(template, target.parameters)
     # What the template grants each function on the table; that this is exactly what its code
     # uses is the smoke test's business (tests/smoke/test_packaged_functions.py).
     table_actions = {f.name: f.table_actions for f in declared_functions(template)}
@@ -262,7 +265,7 @@ def _verify_function_template(
     architecture = values["Architecture"]
     if spec.get("Architectures") not in ([architecture], [{"Ref": "Architecture"}]):
         problems.append(f"{name}: Architectures is {spec.get('Architectures')}")
-    layer_refs = [_resolve_if(ref, values) for ref in spec.get("Layers", [])]
+    layer_refs = [_ref_name(resolve(deployed, ref, values)) for ref in spec.get("Layers", [])]
     # Back from the translator's <name><content hash> logical ids to the template's names.
     sources = [
         max((n for n in layers if ref and ref.startswith(n)), key=len, default=ref)
@@ -272,7 +275,7 @@ def _verify_function_template(
         problems.append(f"{name}: layers are {layer_refs}, expected {wanted}")
     # moto ignores SnapStart, and its stack updates publish a version before updating the
     # code (CloudFormation orders by dependency): both are checked on the template.
-    apply_on = _pick_if(spec.get("SnapStart", {}).get("ApplyOn", "None"), values)
+    apply_on = resolve(deployed, spec.get("SnapStart", {}).get("ApplyOn", "None"), values)
     wanted_apply_on = "PublishedVersions" if values["SnapStart"] == "true" else "None"
     if apply_on != wanted_apply_on:
         problems.append(f"{name}: SnapStart applies on {apply_on}, expected {wanted_apply_on}")
@@ -311,37 +314,8 @@ def _verify_alias(resource: str, name: str, alias: str, deployed: dict[str, Any]
     return []
 
 
-def _conditions(values: dict[str, str]) -> dict[str, bool]:
-    """The template's Conditions, evaluated for the target's parameter values."""
-    return {
-        "IsArm64": values["Architecture"] == "arm64",
-        "IsX8664": values["Architecture"] == "x86_64",
-        "UseSnapStart": values["SnapStart"] == "true",
-        "CreateUserPool": values["JwtIssuer"] == "",
-        "ReserveConcurrency": values["ReservedConcurrency"] != "0",
-    }
-
-
-def _pick_if(value: Any, values: dict[str, str]) -> Any:
-    if isinstance(value, dict) and "Fn::If" in value:
-        condition, when_true, when_false = value["Fn::If"]
-        return when_true if _conditions(values)[condition] else when_false
-    return value
-
-
-def _resolve_if(value: Any, values: dict[str, str]) -> str | None:
-    value = _pick_if(value, values)
-    if isinstance(value, dict) and "Ref" in value:
-        return str(value["Ref"])
-    return None
-
-
-def _value(node: Any, values: dict[str, str]) -> Any:
-    """A property as deployed: conditions picked and parameters substituted."""
-    node = _pick_if(node, values)
-    if isinstance(node, dict) and set(node) == {"Ref"} and node["Ref"] in values:
-        return values[node["Ref"]]
-    return node
+def _ref_name(value: Any) -> str | None:
+    return str(value["Ref"]) if isinstance(value, dict) and "Ref" in value else None
 
 
 def guards(deployed: dict[str, Any], values: dict[str, str]) -> tuple[list[str], list[str]]:
@@ -369,7 +343,7 @@ def guards(deployed: dict[str, Any], values: dict[str, str]) -> tuple[list[str],
     ]
     problems += [f"route {route} has no JWT authorizer" for route in open_routes]
     for name, authorizer in jwt.items():
-        issuer = _value(authorizer["jwtConfiguration"].get("issuer"), values)
+        issuer = resolve(deployed, authorizer["jwtConfiguration"].get("issuer"), values)
         if authorizer.get("identitySource") != "$request.header.Authorization" or not issuer:
             problems.append(f"JWT authorizer {name}: no issuer or not the Authorization header")
         report.append(
@@ -379,7 +353,7 @@ def guards(deployed: dict[str, Any], values: dict[str, str]) -> tuple[list[str],
     stages = [r["Properties"] for r in resources.values() if r["Type"] == _HTTP_STAGE]
     for stage in stages:
         settings = stage.get("DefaultRouteSettings", {})
-        limits = {k: _value(settings.get(k), values) for k in _THROTTLING}
+        limits = {k: resolve(deployed, settings.get(k), values) for k in _THROTTLING}
         if any(limits[k] != values[k] for k in _THROTTLING):
             problems.append(f"stage {stage.get('StageName')}: throttling is {limits}")
         report.append(
@@ -392,7 +366,7 @@ def guards(deployed: dict[str, Any], values: dict[str, str]) -> tuple[list[str],
     ttl = table.get("TimeToLiveSpecification", {})
     if ttl != {"AttributeName": EXPIRES_AT, "Enabled": True}:
         problems.append(f"the history table's TTL is {ttl}, not on {EXPIRES_AT}")
-    caps = {k: _value(v, values) for k, v in table.get("OnDemandThroughput", {}).items()}
+    caps = {k: resolve(deployed, v, values) for k, v in table.get("OnDemandThroughput", {}).items()}
     if caps != {k: values[f"Table{k}"] for k in _TABLE_CAPS}:
         problems.append(f"the history table's on-demand caps are {caps}")
     report.append(

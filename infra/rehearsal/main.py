@@ -15,7 +15,7 @@ import warnings
 from pathlib import Path
 
 from rehearsal import template as sam
-from rehearsal.deploy import Target, deploy, guards, parameter_values, verify
+from rehearsal.deploy import Target, deploy, guards, verify
 from rehearsal.moto_server import moto_endpoint
 
 
@@ -43,7 +43,7 @@ def main() -> None:
         target = Target(endpoint=endpoint, architecture=args.architecture, snapstart=args.snapstart)
         deployed = deploy(template, args.buildroot, target)
         problems = verify(template, deployed, args.buildroot, target)
-        enforced, _ = guards(deployed, parameter_values(template, target))
+        enforced, _ = guards(deployed, sam.parameter_values(template, target.parameters))
 
     for artifact in sam.artifacts(template):
         print(

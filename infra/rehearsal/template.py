@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,3 +61,58 @@ def code_sha256(zip_path: Path) -> str:
 def function_name_of(artifact_path: str) -> str:
     """`dist/src.python.calculator.functions.add/lambda.zip` -> `add`."""
     return Path(artifact_path).parent.name.rsplit(".", 1)[-1]
+
+
+class Unresolvable(ValueError):
+    """An intrinsic function this offline reading of the template cannot evaluate."""
+
+
+def parameter_values(
+    template: Mapping[str, Any], overrides: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Each parameter's value on a deploy with `overrides` (as `--parameter-overrides` gives
+    them), else its default; as strings, the way CloudFormation passes parameters."""
+    defaults = {
+        name: str(spec["Default"])
+        for name, spec in template.get("Parameters", {}).items()
+        if "Default" in spec
+    }
+    return {**defaults, **(overrides or {})}
+
+
+def condition_holds(template: Mapping[str, Any], condition: Any, values: Mapping[str, str]) -> bool:
+    """A condition (by name, or Fn::Equals/Not/And/Or/Condition) for the parameter `values`."""
+    if isinstance(condition, str):
+        return condition_holds(template, template["Conditions"][condition], values)
+    if isinstance(condition, dict) and len(condition) == 1:
+        ((function, arguments),) = condition.items()
+        if function == "Condition":
+            return condition_holds(template, arguments, values)
+        if function == "Fn::Equals":
+            left, right = (str(resolve(template, a, values)) for a in arguments)
+            return left == right
+        if function == "Fn::Not":
+            return not condition_holds(template, arguments[0], values)
+        if function == "Fn::And":
+            return all(condition_holds(template, a, values) for a in arguments)
+        if function == "Fn::Or":
+            return any(condition_holds(template, a, values) for a in arguments)
+    raise Unresolvable(f"condition {condition!r}: not evaluated offline")
+
+
+def resolve(template: Mapping[str, Any], value: Any, values: Mapping[str, str]) -> Any:
+    """`value` as deployed with the parameter `values`: Fn::If chosen, a Ref to a parameter
+    replaced by its value, None for AWS::NoValue; anything else (a Ref to a resource) as is."""
+    if isinstance(value, dict) and set(value) == {"Fn::If"}:
+        condition, when_true, when_false = value["Fn::If"]
+        chosen = when_true if condition_holds(template, condition, values) else when_false
+        return resolve(template, chosen, values)
+    if value == {"Ref": "AWS::NoValue"}:
+        return None
+    if isinstance(value, dict) and set(value) == {"Ref"}:
+        name = value["Ref"]
+        if name in template.get("Parameters", {}):
+            if name not in values:
+                raise Unresolvable(f"Ref {name!r}: a parameter with no default and no value")
+            return values[name]
+    return value
