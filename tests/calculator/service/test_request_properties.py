@@ -157,15 +157,20 @@ def routed(draw: st.DrawFn, name: str, route: service_spec.Route) -> dict[str, A
     return event
 
 
-@st.composite
-def calculation_events(draw: st.DrawFn, name: str, route: service_spec.Route) -> dict[str, Any]:
-    event = routed(draw, name, route)
+def drawn_headers(draw: st.DrawFn) -> dict[str, str]:
+    """A content type under any spelling of its name, and a content coding, each maybe."""
     headers = {"host": "api.example.com"}
     if (content_type := draw(content_types)) is not None:
         headers[draw(header_names)] = content_type
     if (coding := draw(content_codings)) is not None:
         headers["content-encoding"] = coding
-    event["headers"] = headers
+    return headers
+
+
+@st.composite
+def calculation_events(draw: st.DrawFn, name: str, route: service_spec.Route) -> dict[str, Any]:
+    event = routed(draw, name, route)
+    event["headers"] = drawn_headers(draw)
     # Half valid calculations, drawn first so that they are half whatever hypothesis favours.
     body: Body = draw(valid if draw(st.booleans()) else invalid_bodies)
     event["calculation"] = body.operands  # the test's own record of what is valid
@@ -223,12 +228,7 @@ def any_events(draw: st.DrawFn, name: str, route: service_spec.Route) -> dict[st
     event = routed(draw, name, route)
     query = draw(st.dictionaries(st.sampled_from(["limit", "cursor", "a", "q"]), limits))
     event["queryStringParameters"] = query or None
-    headers = {"host": "api.example.com"}
-    if (content_type := draw(content_types)) is not None:
-        headers[draw(header_names)] = content_type
-    if (coding := draw(content_codings)) is not None:
-        headers["content-encoding"] = coding
-    event["headers"] = headers
+    event["headers"] = drawn_headers(draw)
     body: Body = draw(valid | invalid_bodies)
     event.pop("body", None)
     event["isBase64Encoded"] = False
