@@ -37,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -72,6 +73,13 @@ def checked(argv: Sequence[str], cwd: Path, env: Mapping[str, str] | None = None
             f"benchmark: `{' '.join(argv)}` failed in {cwd} (exit {completed.returncode}):\n"
             f"{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}"
         )
+
+
+def source_roots(repo: Path) -> str:
+    """pants.toml's source roots as a search path: what Pants puts on sys.path and MYPYPATH, so
+    the raw tools import exactly what the Pants goals do (tests import infra's service_spec)."""
+    config = tomllib.loads((repo / "pants.toml").read_text())
+    return os.pathsep.join(pattern.strip("/") for pattern in config["source"]["root_patterns"])
 
 
 def timed(argv: Sequence[str], cwd: Path, env: Mapping[str, str] | None = None) -> float:
@@ -210,14 +218,14 @@ class Workspace:
                 f"{FUNCTIONS_DIR}/add/handler.py",
             ],
             self.repo,
-            {**os.environ, "MYPYPATH": "src/python"},
+            {**os.environ, "MYPYPATH": source_roots(self.repo)},
         )
 
     def raw_pytest(self) -> float:
         return timed(
             [self.python, "-m", "pytest", "-q", HANDLER_TESTS],
             self.repo,
-            {**os.environ, "PYTHONPATH": "src/python:tests"},
+            {**os.environ, "PYTHONPATH": source_roots(self.repo)},
         )
 
     def essay_flow(self) -> float:
