@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cfnlint.api import lint_all
+from cfnlint.decode import decode_str
 
 import service_spec
 from rehearsal import template as sam
@@ -170,3 +172,11 @@ def test_the_offline_reading_of_conditions_and_parameters_follows_the_overrides(
     assert "cognito-idp" in str(sam.resolve(template, issuer, defaults))
     with pytest.raises(sam.Unresolvable, match="Fn::Contains"):
         sam.condition_holds(template, {"Fn::Contains": [["a"], "a"]}, defaults)
+
+
+def test_the_template_reads_as_cfn_lint_reads_it() -> None:
+    # rehearsal.template reads YAML itself (cfn-lint's reader is slow to import); it must give
+    # what CloudFormation's own reading gives, short-form intrinsics included.
+    decoded, problems = decode_str(sam.TEMPLATE.read_text())
+    assert problems == []
+    assert sam.load() == json.loads(json.dumps(decoded, default=str))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cfnlint.decode import decode_str
+import yaml
 
 TEMPLATE = Path(__file__).resolve().parent.parent / "template.yaml"
 FUNCTION = "AWS::Serverless::Function"
@@ -32,12 +32,42 @@ class Artifact:
         return Path(self.path.removeprefix("dist/"))
 
 
+class _TemplateLoader(yaml.SafeLoader):
+    """YAML as CloudFormation reads it: short-form intrinsics in their long form (`!Ref X` is
+    `{"Ref": "X"}`, `!GetAtt A.B` is `{"Fn::GetAtt": ["A", "B"]}`, `!If [...]` is
+    `{"Fn::If": [...]}`), and dates left as text. Not cfn-lint's reader: importing cfn-lint
+    takes ~2.5 s, which every test process that reads the template would pay."""
+
+
+def _intrinsic(loader: yaml.SafeLoader, name: str, node: yaml.Node) -> dict[str, Any]:
+    value: Any
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    if name == "GetAtt" and isinstance(value, str):
+        value = value.split(".", 1)
+    return {name if name in ("Ref", "Condition") else f"Fn::{name}": value}
+
+
+_TemplateLoader.add_multi_constructor("!", _intrinsic)
+_TemplateLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def load(path: Path = TEMPLATE) -> dict[str, Any]:
     """The template as a dict, with short-form intrinsics (!Ref, !If) in their long form."""
-    template, problems = decode_str(path.read_text())
-    if problems or template is None:
-        raise ValueError(f"{path}: cannot be parsed: {problems}")
-    return dict(template)
+    try:
+        template = yaml.load(path.read_text(), Loader=_TemplateLoader)  # a SafeLoader
+    except yaml.YAMLError as error:
+        raise ValueError(f"{path}: cannot be parsed: {error}") from None
+    if not isinstance(template, dict):
+        raise ValueError(f"{path}: not a template (a YAML mapping)")
+    return template
 
 
 def artifacts(template: dict[str, Any]) -> list[Artifact]:
