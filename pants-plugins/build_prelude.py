@@ -2,9 +2,10 @@
 
 # The Lambda functions, one directory each under src/python/calculator/functions/, as the
 # targets that package them. Pants 2.17 has no dependency globs, so this is the one place
-# Pants learns the list; infra/template.yaml deploys the same functions (infra/test_template.py
-# fails naming any difference) and everything else derives from the template
-# (infra/service_spec.py). `./pants run src/python/scaffold/new_function.py` adds to it.
+# Pants learns the list; infra/template.yaml deploys the same functions
+# (tests/calculator/test_template.py fails naming any difference) and everything else derives
+# from the template (src/python/lambda_devkit/service_spec.py).
+# `./pants run src/python/lambda_devkit/scaffold/new_function.py` adds to it.
 # Tuples: Pants requires prelude values to be hashable.
 CALCULATOR_FUNCTIONS = (
     "add",
@@ -17,7 +18,7 @@ CALCULATOR_FUNCTION_DIRS = tuple(
 # For tests that import every handler by name from the template (no import to infer).
 CALCULATOR_HANDLERS = tuple(f"{d}/handler.py" for d in CALCULATOR_FUNCTION_DIRS)
 # Every zip `./pants package ::` writes for the calculator: what tests that run or deploy the
-# packaged artifacts (tests/smoke, infra) depend on.
+# packaged artifacts (tests/calculator/packaged, tests/lambda_devkit) depend on.
 CALCULATOR_ARTIFACTS = (
     *(f"{d}:lambda" for d in CALCULATOR_FUNCTION_DIRS),
     "src/python/calculator:shared-layer",

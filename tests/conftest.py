@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from aws_testing import FAKE_CREDENTIALS, REGION, MotoServer, history_store
 from calculator.shared.history import TABLE_NAME_ENV, HistoryStore
-from lambda_events import EventFactory, load_event
+from lambda_devkit.testing.aws import FAKE_CREDENTIALS, REGION, MotoServer, history_store
+from lambda_devkit.testing.context import fake_lambda_context
+from lambda_devkit.testing.events import EventFactory, load_event
 
 # Handler modules create their boto3 client at import, as in Lambda: give them a region, fake
 # credentials and a table name before any test imports one. Tests inject their own store.
@@ -26,28 +26,8 @@ for name, value in {
 
 @pytest.fixture
 def api_event() -> EventFactory:
-    """Loads an API Gateway event fixture; see lambda_events.load_event."""
+    """Loads an API Gateway event fixture; see lambda_devkit.testing.events.load_event."""
     return load_event
-
-
-@dataclass(frozen=True)
-class FakeLambdaContext:
-    """The context attributes Powertools' logger and the handlers' time budget read."""
-
-    function_name: str = "calculator-test"
-    function_version: str = "$LATEST"
-    memory_limit_in_mb: int = 128
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:calculator-test"
-    aws_request_id: str = "6f2c1d8e-0000-4000-8000-000000000000"
-    remaining_ms: int = 10_000
-
-    def get_remaining_time_in_millis(self) -> int:
-        return self.remaining_ms
-
-
-def fake_lambda_context() -> LambdaContext:
-    # Handlers are typed against Powertools' LambdaContext; this has the same attributes.
-    return FakeLambdaContext()  # type: ignore[return-value]
 
 
 @pytest.fixture

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-import service_spec
 from calculator.functions.add import handler as add
 from calculator.functions.history import handler as history
 from calculator.shared.history import HistoryStore
-from lambda_events import CALLER, EventFactory, as_caller, without_caller
+from lambda_devkit import service_spec
+from lambda_devkit.testing.events import CALLER, EventFactory, as_caller, without_caller
 
 # Every function the template deploys, a new one included.
 MODULES = {f.name: importlib.import_module(f.handler_module) for f in service_spec.functions()}

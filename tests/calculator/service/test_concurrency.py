@@ -9,10 +9,15 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-from aws_testing import MotoServer, create_history_table, dynamodb_client, dynamodb_clients
 from calculator.shared.history import TABLE_NAME_ENV, HistoryStore
 from calculator.shared.identity import Caller
-from lambda_events import CALLER, as_caller, load_event
+from lambda_devkit.testing.aws import (
+    MotoServer,
+    create_history_table,
+    dynamodb_client,
+    dynamodb_clients,
+)
+from lambda_devkit.testing.events import CALLER, as_caller, load_event
 
 CONTAINERS = 8
 REQUESTS = 64  # per caller
@@ -29,7 +34,7 @@ def _start_container(endpoint: str, table: str) -> None:
 
 def _invoke(request: tuple[str, int]) -> tuple[int, Any]:
     from calculator.functions.add.handler import handler
-    from conftest import fake_lambda_context
+    from lambda_devkit.testing.context import fake_lambda_context
 
     subject, n = request
     event = as_caller(load_event("add", body=json.dumps({"a": n, "b": n})), subject)

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 import pytest
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from aws_testing import (
+from calculator.functions.add import handler as add
+from calculator.shared.history import HistoryStore
+from lambda_devkit.testing.aws import (
     INVALID,
     FaultProxy,
     MotoServer,
@@ -18,10 +20,8 @@ from aws_testing import (
     dynamodb_clients,
     silent_store,
 )
-from calculator.functions.add import handler as add
-from calculator.shared.history import HistoryStore
-from conftest import FakeLambdaContext
-from lambda_events import CALLER, EventFactory
+from lambda_devkit.testing.context import FakeLambdaContext
+from lambda_devkit.testing.events import CALLER, EventFactory
 
 
 def post_add(api_event: EventFactory, context: LambdaContext, request_id: str) -> dict[str, object]:
@@ -92,7 +92,7 @@ def test_a_store_that_never_answers_is_a_503_within_the_invocation(
 ) -> None:
     # 2.5 s left: less than one full attempt (connect + read ceilings), so the budget, not the
     # ceilings, sets the timeouts. The packaged zip is held to the template's timeout in
-    # tests/smoke/test_time_budget.py.
+    # tests/calculator/packaged/test_time_budget.py.
     context = FakeLambdaContext(remaining_ms=2_500)
     with silent_store() as endpoint:
         store = HistoryStore(dynamodb_clients(endpoint), "never-answers")

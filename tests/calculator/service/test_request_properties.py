@@ -32,12 +32,12 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-import service_spec
-from aws_testing import MotoServer, history_store
 from calculator.shared.api import MAX_BODY_BYTES
 from calculator.shared.arithmetic import Operation
-from conftest import fake_lambda_context
-from lambda_events import load_event
+from lambda_devkit import service_spec
+from lambda_devkit.testing.aws import MotoServer, history_store
+from lambda_devkit.testing.context import fake_lambda_context
+from lambda_devkit.testing.events import load_event
 
 CASES_PER_ROUTE = 500
 # Past routing and negotiation: the route's own validation (or the calculation) answered.

@@ -6,8 +6,8 @@ import importlib
 
 import pytest
 
-import service_spec
-from lambda_events import load_event
+from lambda_devkit import service_spec
+from lambda_devkit.testing.events import load_event
 
 FUNCTIONS = service_spec.functions()
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from calculator.shared.api import Api, Request, Response, ok
-from conftest import fake_lambda_context
-from lambda_events import CALLER, load_event
+from lambda_devkit.testing.context import fake_lambda_context
+from lambda_devkit.testing.events import CALLER, load_event
 
 
 def answer(app: Api, method: str, path: str) -> tuple[int, Any, dict[str, str]]:

@@ -8,7 +8,6 @@ import pytest
 from botocore.exceptions import UnknownServiceError
 from botocore.loaders import Loader
 
-from aws_testing import MotoServer, create_history_table, dynamodb_client, dynamodb_clients
 from calculator.shared.arithmetic import Operation, multiply
 from calculator.shared.history import (
     DEFAULT_RETENTION_DAYS,
@@ -22,7 +21,13 @@ from calculator.shared.history import (
 )
 from calculator.shared.identity import Caller
 from calculator.shared.models import Calculation
-from lambda_events import CALLER
+from lambda_devkit.testing.aws import (
+    MotoServer,
+    create_history_table,
+    dynamodb_client,
+    dynamodb_clients,
+)
+from lambda_devkit.testing.events import CALLER
 
 
 def calculation(id: str, a: int | Decimal, b: int | Decimal) -> Calculation:

@@ -22,11 +22,11 @@ import pytest
 import snapshot_restore_py  # type: ignore[import-untyped]  # pants: no-infer-dep
 from awslambdaric import lambda_runtime_hooks_runner
 
-from aws_testing import MotoServer, create_history_table, dynamodb_client
 from calculator.shared.arithmetic import Operation
 from calculator.shared.history import TABLE_NAME_ENV, HistoryStore
 from calculator.shared.models import Calculation
-from lambda_events import CALLER
+from lambda_devkit.testing.aws import MotoServer, create_history_table, dynamodb_client
+from lambda_devkit.testing.events import CALLER
 
 
 @pytest.fixture(autouse=True)

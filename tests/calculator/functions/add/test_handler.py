@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from calculator.functions.add import handler as add
 from calculator.shared.api import logger
 from calculator.shared.history import HistoryStore
-from lambda_events import CALLER, EventFactory
+from lambda_devkit.testing.events import CALLER, EventFactory
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,11 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from aws_testing import (
+from calculator.functions.history import handler as history
+from calculator.shared.arithmetic import Operation
+from calculator.shared.history import OTHER_CALLERS_CURSOR, HistoryStore, encode_cursor
+from calculator.shared.models import Calculation
+from lambda_devkit.testing.aws import (
     INVALID,
     FaultProxy,
     MotoServer,
@@ -18,11 +22,7 @@ from aws_testing import (
     dynamodb_client,
     dynamodb_clients,
 )
-from calculator.functions.history import handler as history
-from calculator.shared.arithmetic import Operation
-from calculator.shared.history import OTHER_CALLERS_CURSOR, HistoryStore, encode_cursor
-from calculator.shared.models import Calculation
-from lambda_events import CALLER, EventFactory, as_caller
+from lambda_devkit.testing.events import CALLER, EventFactory, as_caller
 
 
 @pytest.fixture(autouse=True)

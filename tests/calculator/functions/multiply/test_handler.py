@@ -9,7 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from calculator.functions.multiply import handler as multiply
 from calculator.shared.history import HistoryStore
-from lambda_events import CALLER, EventFactory
+from lambda_devkit.testing.events import CALLER, EventFactory
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,375 @@
+"""Benchmark: the edit → package / check / test loop with Pants, against the seed essay's flow.
+
+Measures what a developer waits for, on a private copy of this working tree (so nothing of yours
+is edited and your pantsd keeps serving you), with that copy's own pantsd warm, as in daily work:
+
+- no-op `./pants package ::`;
+- append a comment to one handler → `./pants package ::`, and the same for a shared module;
+- append a comment to one handler → `./pants check <its dir>:` and → `./pants test <its tests>`.
+
+Every edit is new (a random nonce), so no cache can answer for it. Baselines, measured in the
+same run with alternating repetitions:
+
+- the essay's Makefile flow on this repo's own sources (`python -m build -w` of the shared code,
+  `pip install -r requirements.txt -t build/python` plus the wheel, `zip -r` of the layer and of
+  each function directory), which rebuilds everything whatever changed. It is given every
+  advantage: no build isolation and a local wheelhouse, so neither PyPI nor a fresh build venv
+  is timed;
+- raw incremental mypy (warm `.mypy_cache`) and raw pytest on the same files, in one venv built
+  from the same lockfiles.
+
+    ./pants run src/python/lambda_devkit/bench/inner_loop.py -- [--runs 5]
+
+It also reports which zips each edit changed (sha256 of dist/ before and after).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import platform
+import secrets
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HANDLER = "src/python/calculator/functions/add/handler.py"
+SHARED = "src/python/calculator/shared/arithmetic.py"
+HANDLER_TESTS = "tests/calculator/functions/add/test_handler.py"
+FUNCTIONS_DIR = "src/python/calculator/functions"
+SHARED_PACKAGE = "src/python/calculator/shared"
+REQUIREMENTS = "3rdparty/python/requirements.txt"
+ESSAY_TOOLS = Path(__file__).with_name("essay-requirements.txt")
+# The interpreter the tools and the service use (pants.toml [python]); found as Pants finds it.
+RUNTIME = "3.13"
+
+
+@contextmanager
+def appended(path: Path) -> Iterator[None]:
+    """Appends a never-seen comment to `path` and restores the file afterwards, whatever happens."""
+    original = path.read_bytes()
+    try:
+        path.write_bytes(original + f"# bench {secrets.token_hex(8)}\n".encode())
+        yield
+    finally:
+        path.write_bytes(original)
+
+
+def checked(argv: Sequence[str], cwd: Path, env: Mapping[str, str] | None = None) -> None:
+    """Runs `argv`; on failure, stops the benchmark with what the command printed."""
+    completed = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True)
+    if completed.returncode != 0:
+        raise SystemExit(
+            f"benchmark: `{' '.join(argv)}` failed in {cwd} (exit {completed.returncode}):\n"
+            f"{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}"
+        )
+
+
+def source_roots(repo: Path) -> str:
+    """pants.toml's source roots as a search path: what Pants puts on sys.path and MYPYPATH, so
+    the raw tools import exactly what the Pants goals do (tests import infra's service_spec)."""
+    config = tomllib.loads((repo / "pants.toml").read_text())
+    return os.pathsep.join(pattern.strip("/") for pattern in config["source"]["root_patterns"])
+
+
+def timed(argv: Sequence[str], cwd: Path, env: Mapping[str, str] | None = None) -> float:
+    start = time.perf_counter()
+    checked(argv, cwd, env)
+    return time.perf_counter() - start
+
+
+def zip_digests(dist: Path) -> dict[str, str]:
+    return {
+        str(path.relative_to(dist)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(dist.rglob("*.zip"))
+    }
+
+
+def find_python(version: str) -> str:
+    candidates = [shutil.which(f"python{version}")]
+    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    candidates += [
+        str(p) for p in sorted(pyenv_root.glob(f"versions/{version}*/bin/python{version}"))
+    ]
+    for candidate in candidates:
+        if (
+            candidate
+            and subprocess.run([candidate, "-c", "pass"], capture_output=True).returncode == 0
+        ):
+            return candidate
+    raise SystemExit(f"benchmark: no working CPython {version} on PATH or under pyenv.")
+
+
+def copy_working_tree(repo: Path, dest: Path) -> None:
+    """Tracked and untracked (not ignored) files: the tree as you have it, without dist/ or caches."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=repo,
+        capture_output=True,
+        check=True,
+    ).stdout.split(b"\0")
+    for name in filter(None, listed):
+        source = repo / os.fsdecode(name)
+        if source.is_file():
+            target = dest / os.fsdecode(name)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+
+
+def pants_env() -> dict[str, str]:
+    """The developer's setting: pantsd on, pants.toml alone (CI's overrides turn pantsd off)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PANTS_")}
+    env["PANTS_PANTSD"] = "true"
+    return env
+
+
+def stop_pantsd(clone: Path) -> None:
+    for pid_file in clone.glob(".pids/*/pantsd/pid"):
+        with suppress(ValueError, ProcessLookupError):
+            os.kill(int(pid_file.read_text().strip()), signal.SIGTERM)
+
+
+@dataclass
+class Results:
+    times: dict[str, list[float]] = field(default_factory=dict)
+    changed: dict[str, set[str]] = field(default_factory=dict)
+
+    def add(self, name: str, seconds: float) -> None:
+        self.times.setdefault(name, []).append(seconds)
+
+    def median(self, name: str) -> float:
+        return statistics.median(self.times[name])
+
+
+class Workspace:
+    """The private copy, its pantsd, and the venv the raw tools and the essay's flow run in."""
+
+    def __init__(self, root: Path, repo: Path) -> None:
+        self.repo = root / "repo"
+        self.repo.mkdir()
+        copy_working_tree(repo, self.repo)
+        self.venv = root / "venv"
+        self.essay = root / "essay"
+        self.wheelhouse = root / "wheelhouse"
+        self.env = pants_env()
+        self.python = str(self.venv / "bin" / "python")
+        # Not the PEX_ROOT `./pants run` hands this script: that is Pants' own named cache.
+        self.pex3_env = {k: v for k, v in os.environ.items() if not k.startswith("PEX_")}
+        self.pex3_env["PEX_SCRIPT"] = "pex3"
+
+    def pants(self, *args: str) -> float:
+        return timed(["./pants", *args], self.repo, self.env)
+
+    def setup(self) -> None:
+        print("benchmark: warming the copy's pantsd and caches ...", file=sys.stderr)
+        self.pants("package", "::")
+        self.pants("check", f"{FUNCTIONS_DIR}/add:")
+        self.pants("test", HANDLER_TESTS)
+        print("benchmark: building the raw-tools venv from the lockfiles ...", file=sys.stderr)
+        self._venv_from_locks()
+        print(
+            "benchmark: warming raw mypy, raw pytest and the essay's wheelhouse ...",
+            file=sys.stderr,
+        )
+        # A developer's venv has compiled its bytecode and mypy its cache long before: so here.
+        self.raw_mypy()
+        self.raw_pytest()
+        self.pip("download", "-d", str(self.wheelhouse), "-r", str(self.repo / REQUIREMENTS))
+        self.essay_flow()
+
+    def pip(self, *args: str) -> None:
+        checked([self.python, "-m", "pip", *args, "--quiet"], self.repo)
+
+    def _venv_from_locks(self) -> None:
+        # The lockfiles Pants uses, installed by the pex tool the launcher built (run on 3.9, as
+        # Pants runs it), for the service resolve (pytest included) and the mypy resolve.
+        pex_tool = next((self.repo / ".pants.d" / "pex-tool").glob("pex-v*"))
+        pex3 = [find_python("3.9"), str(pex_tool), "venv", "create", "--pip-version", "latest"]
+        for resolve in ("default", "mypy"):
+            lock = self.essay.parent / f"{resolve}.lock.json"
+            text = (self.repo / f"3rdparty/python/{resolve}.lock").read_text()
+            # pex reads the JSON under Pants' comment header.
+            lock.write_text("\n".join(ln for ln in text.splitlines() if not ln.startswith("//")))
+            target = ["--python", find_python(RUNTIME), "-d", str(self.venv)]
+            pip = ["--pip"] if resolve == "default" else []
+            checked([*pex3, "--lock", str(lock), *target, *pip], self.repo, self.pex3_env)
+        self.pip("install", "--require-hashes", "--no-deps", "-r", str(ESSAY_TOOLS))
+
+    def raw_mypy(self) -> float:
+        # What `./pants check <dir>:` checks: the function's sources, with the source root on the
+        # path, the repo's config, and a cache that stays warm between runs as mypy's does.
+        return timed(
+            [
+                self.python,
+                "-m",
+                "mypy",
+                "--config-file",
+                "pyproject.toml",
+                f"{FUNCTIONS_DIR}/add/handler.py",
+            ],
+            self.repo,
+            {**os.environ, "MYPYPATH": source_roots(self.repo)},
+        )
+
+    def raw_pytest(self) -> float:
+        return timed(
+            [self.python, "-m", "pytest", "-q", HANDLER_TESTS],
+            self.repo,
+            {**os.environ, "PYTHONPATH": source_roots(self.repo)},
+        )
+
+    def essay_flow(self) -> float:
+        """The essay's Makefile: wheel the shared code, install it and the requirements into
+        build/python, zip that as the layer, and zip each function directory."""
+        start = time.perf_counter()
+        shutil.rmtree(self.essay, ignore_errors=True)
+        package = self.essay / "shared"
+        shutil.copytree(self.repo / SHARED_PACKAGE, package / "calculator" / "shared")
+        (package / "pyproject.toml").write_text(
+            '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n'
+            '[project]\nname = "calculator-shared"\nversion = "0.1.0"\n'
+            "[tool.setuptools.packages.find]\ninclude = ['calculator*']\n"
+            "namespaces = true\n"
+        )
+        layer = self.essay / "build" / "python"
+        layer.mkdir(parents=True)
+        pip = [
+            self.python,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-index",
+            "--find-links",
+            str(self.wheelhouse),
+            "-t",
+            str(layer),
+        ]
+        steps = [
+            ([self.python, "-m", "build", "-w", "--no-isolation", str(package)], self.essay),
+            ([*pip, "-r", str(self.repo / REQUIREMENTS)], self.essay),
+            (
+                [*pip, "--no-deps", "--find-links", str(package / "dist"), "calculator-shared"],
+                self.essay,
+            ),
+            (["zip", "-rq", "../layer.zip", "python"], self.essay / "build"),
+        ]
+        for function in sorted((self.repo / FUNCTIONS_DIR).iterdir()):
+            if function.is_dir():
+                out = self.essay / f"{function.name}.zip"
+                steps.append((["zip", "-rq", str(out), "."], function))
+        for argv, cwd in steps:
+            checked(argv, cwd)
+        return time.perf_counter() - start
+
+
+def run(workspace: Workspace, runs: int) -> Results:
+    results = Results()
+    dist = workspace.repo / "dist"
+
+    def package_after(name: str, edit: Path | None) -> None:
+        before = zip_digests(dist)
+        if edit is None:
+            results.add(name, workspace.pants("package", "::"))
+        else:
+            with appended(edit):
+                results.add(name, workspace.pants("package", "::"))
+        after = zip_digests(dist)
+        results.changed.setdefault(name, set()).update(
+            zip_name for zip_name in after if before.get(zip_name) != after[zip_name]
+        )
+        # Back to the committed sources' zips, so each repetition starts from the same state.
+        workspace.pants("package", "::")
+
+    scenarios = {
+        "no-op package": lambda: package_after("no-op package", None),
+        "edit handler -> package": lambda: package_after(
+            "edit handler -> package", workspace.repo / HANDLER
+        ),
+        "edit shared -> package": lambda: package_after(
+            "edit shared -> package", workspace.repo / SHARED
+        ),
+        "essay flow (any edit)": lambda: results.add(
+            "essay flow (any edit)", workspace.essay_flow()
+        ),
+    }
+
+    def check_and_test() -> None:
+        with appended(workspace.repo / HANDLER):
+            results.add("edit handler -> check", workspace.pants("check", f"{FUNCTIONS_DIR}/add:"))
+        with appended(workspace.repo / HANDLER):
+            results.add("edit handler -> raw mypy", workspace.raw_mypy())
+        with appended(workspace.repo / HANDLER):
+            results.add("edit handler -> test", workspace.pants("test", HANDLER_TESTS))
+        with appended(workspace.repo / HANDLER):
+            results.add("edit handler -> raw pytest", workspace.raw_pytest())
+
+    for repetition in range(runs):
+        order = [*scenarios.values(), check_and_test]
+        # Alternate the order, so that neither side always runs on a warmer machine.
+        for scenario in order if repetition % 2 == 0 else reversed(order):
+            scenario()
+        print(f"benchmark: repetition {repetition + 1}/{runs} done", file=sys.stderr)
+    return results
+
+
+def report(results: Results, runs: int) -> None:
+    print(
+        f"\nInner loop, median of {runs} ({platform.machine()}, {os.cpu_count()} cores, "
+        f"{time.strftime('%Y-%m-%d')}; pantsd warm, every edit new)\n"
+    )
+    print(
+        "| action | Pants, median (s) | baseline | baseline, median (s) | Pants vs baseline "
+        "| zips changed |"
+    )
+    print("| --- | ---: | --- | ---: | ---: | --- |")
+    rows = [
+        ("no-op package", "essay flow (any edit)"),
+        ("edit handler -> package", "essay flow (any edit)"),
+        ("edit shared -> package", "essay flow (any edit)"),
+        ("edit handler -> check", "edit handler -> raw mypy"),
+        ("edit handler -> test", "edit handler -> raw pytest"),
+    ]
+    for ours, baseline in rows:
+        mine, theirs = results.median(ours), results.median(baseline)
+        changed = ", ".join(sorted(results.changed.get(ours, ()))) or (
+            "none" if ours in results.changed else "n/a"
+        )
+        label = "essay's Makefile flow" if baseline.startswith("essay") else baseline.split("> ")[1]
+        versus = (
+            f"{theirs / mine:.1f}x faster" if mine < theirs else f"{mine / theirs:.2f}x the time"
+        )
+        print(f"| {ours} | {mine:.2f} | {label} | {theirs:.2f} | {versus} | {changed} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="repetitions (default 5)")
+    parser.add_argument("--repo", type=Path, default=Path.cwd(), help="the repo (default: cwd)")
+    args = parser.parse_args()
+    if not (args.repo / "pants.toml").is_file():
+        raise SystemExit(f"benchmark: {args.repo} is not the repository root (no pants.toml).")
+    # SIGTERM unwinds like Ctrl-C, so every edited file is restored and pantsd stopped.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    with tempfile.TemporaryDirectory(prefix="bench-inner-loop-") as scratch:
+        workspace = Workspace(Path(scratch), args.repo.resolve())
+        try:
+            workspace.setup()
+            results = run(workspace, args.runs)
+        finally:
+            stop_pantsd(workspace.repo)
+    report(results, args.runs)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# The README's edit loop, run with the README's own commands: `serve` in one terminal, and in
+# another a handler edit, `./pants package ::`, and a request that must reach the new code.
+# The package command must not wait for the serving invocation (pantsd stays on for it, as on
+# a developer's machine, whatever CI's pants.ci.toml says). Run from anywhere:
+#
+#     src/python/lambda_devkit/local/edit_loop_check.sh
+#
+# The serve and token commands are read from README.md; only their ports are replaced by free
+# ones, so that the check cannot collide with a server already on 3000 (and its issuer on 3001).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+unset PANTS_CONFIG_FILES PANTS_PANTSD  # a developer's configuration: pantsd on
+
+readme_serve="$(grep -m1 -E '^\./pants .*run src/python/lambda_devkit/local/main\.py -- serve' README.md)" ||
+  { echo "edit loop: README.md has no serve command" >&2; exit 1; }
+package='./pants package ::'
+grep -qxF "${package}" README.md || { echo "edit loop: README.md lacks '${package}'" >&2; exit 1; }
+readme_token="$(grep -m1 -E '^TOKEN=\$\(\./pants run src/python/lambda_devkit/local/main\.py -- token\)$' README.md)" ||
+  { echo "edit loop: README.md has no TOKEN=\$(... -- token) command" >&2; exit 1; }
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+port="$(free_port)"
+issuer_port="$(free_port)"
+serve="${readme_serve/--port 3000/--port ${port}} --issuer-port ${issuer_port}"
+token_command="${readme_token#TOKEN=\$(}"
+token_command="${token_command%)} --issuer http://127.0.0.1:${issuer_port}"
+handler=src/python/calculator/functions/add/handler.py
+scratch="$(mktemp -d)"
+cp "${handler}" "${scratch}/handler.py"
+server_pid=""
+edited=""
+pantsd_pid() { cat .pids/*/pantsd/pid 2>/dev/null | head -n1 || true; }  # none yet: empty
+running_pantsd="$(pantsd_pid)"
+[[ -n "${running_pantsd}" ]] && kill -0 "${running_pantsd}" 2>/dev/null || running_pantsd=""
+
+finish() {
+  if [[ -n "${server_pid}" ]]; then
+    kill -INT -- "-${server_pid}" 2>/dev/null || true
+    wait "${server_pid}" 2>/dev/null || true
+  fi
+  cp "${scratch}/handler.py" "${handler}"
+  [[ -z "${edited}" ]] || ${package} >/dev/null 2>&1 || true  # dist/ as the sources say
+  rm -rf "${scratch}"
+  if [[ -z "${running_pantsd}" ]]; then  # a daemon this check started (CI): stop it
+    started_pantsd="$(pantsd_pid)"
+    [[ -z "${started_pantsd}" ]] || kill "${started_pantsd}" 2>/dev/null || true
+  fi
+}
+trap finish EXIT
+
+add() {  # prints the response's headers and body
+  curl -s -i --max-time 60 -X POST "http://127.0.0.1:${port}/add" \
+    -H "Authorization: Bearer ${TOKEN}" -H 'content-type: application/json' -d '{"a": 1, "b": 2}'
+}
+
+echo "edit loop: ${package}"
+${package}
+
+echo "edit loop: ${serve}"
+setsid bash -c "exec ${serve}" >"${scratch}/serve.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 600); do
+  grep -q '^Serving' "${scratch}/serve.log" && break
+  kill -0 "${server_pid}" 2>/dev/null || { cat "${scratch}/serve.log" >&2; exit 1; }
+  sleep 0.5
+done
+grep -q '^Serving' "${scratch}/serve.log" || { echo "edit loop: serve never started" >&2; exit 1; }
+echo "edit loop: ${token_command}"
+TOKEN="$(${token_command})"
+add | grep -q '"result":3' || { echo "edit loop: the first request failed" >&2; exit 1; }
+
+echo "edit loop: edit ${handler}, then ${package} while serve runs"
+edited=yes
+python3 - "${handler}" <<'EOF'
+import sys
+from pathlib import Path
+
+path = Path(sys.argv[1])
+source = path.read_text()
+old = "    return app.resolve(event, context)\n"
+assert old in source, "the handler's body changed: update src/python/lambda_devkit/local/edit_loop_check.sh"
+new = (
+    "    response = app.resolve(event, context)\n"
+    '    response["headers"]["X-Edit-Loop"] = "edited"\n'
+    "    return response\n"
+)
+path.write_text(source.replace(old, new))
+EOF
+started="$(date +%s.%N)"
+${package} 2>&1 | tee "${scratch}/package.log"
+elapsed="$(python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" "${started}" "$(date +%s.%N)")"
+if grep -qE 'Another pants invocation|Waiting for invocation' "${scratch}/package.log"; then
+  echo "edit loop: ${package} waited for the serving invocation" >&2
+  exit 1
+fi
+add | grep -qi '^X-Edit-Loop: edited' ||
+  { echo "edit loop: the request after the rebuild did not run the edited handler" >&2; exit 1; }
+echo "edit loop: ${package} took ${elapsed} s with serve running; the next request ran the edit"
+
+cp "${scratch}/handler.py" "${handler}"
+${package} >/dev/null 2>&1
+edited=""
+add | grep -qi '^X-Edit-Loop' && { echo "edit loop: the restored handler was not picked up" >&2; exit 1; }
+echo "edit loop: OK"

@@ -1,0 +1,243 @@
+"""The service as the template describes it, running from dist/ on this machine.
+
+Each function has a pool of execution environments (containers), as Lambda scales: a request
+takes an idle warm one or starts another, up to the function's reserved concurrency in the
+template (parameters at their defaults), or UNRESERVED_CONCURRENCY; beyond that it is throttled.
+A rebuilt zip becomes a new version, unpacked under that function's lock only; containers of
+the old version finish what they are running and are then stopped, never mid-request.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from lambda_devkit import service_spec
+from lambda_devkit import template as sam
+from lambda_devkit.emulator.container import Container, Result
+from lambda_devkit.emulator.sandbox import Sandbox
+from lambda_devkit.local.gateway import resolved
+
+STAGE = "local"
+REGION = "us-east-1"
+FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
+# Concurrent executions of a function the template reserves none for. Lambda would let it use
+# the account's unreserved pool (1,000 by default); this machine could not run that many.
+UNRESERVED_CONCURRENCY = 10
+THROTTLED = {"errorType": "TooManyRequestsException", "errorMessage": "Rate Exceeded."}
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str  # e.g. "add"
+    resource: str  # e.g. "AddFunction"
+    zip_path: Path
+    routes: tuple[service_spec.Route, ...]
+    concurrency: int  # containers at once; a request beyond them is throttled
+
+
+@dataclass
+class Version:
+    """One build of a function's artifacts, unpacked; removed once no container uses it."""
+
+    signature: tuple[int, ...]
+    sandbox: Sandbox
+
+
+@dataclass
+class Pool:
+    """A function's containers: idle ones (current version only) and busy ones (any)."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    current: Version | None = None
+    idle: list[Container] = field(default_factory=list)
+    busy: dict[Container, Version] = field(default_factory=dict)
+    builds: itertools.count[int] = field(default_factory=itertools.count)
+
+
+def _sub_stage(value: Any) -> str:
+    text = value.get("Fn::Sub", "") if isinstance(value, dict) else str(value)
+    return str(text).replace("${Stage}", STAGE)
+
+
+class LocalService:
+    """Containers per function, started on first use and reused, fed from dist/."""
+
+    def __init__(
+        self, buildroot: Path, aws_env: dict[str, str], timeout_s: float | None = None
+    ) -> None:
+        self.template = sam.load()
+        self.buildroot = buildroot
+        self.aws_env = aws_env
+        globals_ = self.template.get("Globals", {}).get("Function", {})
+        self.timeout_s = timeout_s or float(globals_.get("Timeout", 3))
+        self.memory_mb = int(globals_.get("MemorySize", 128))
+        self.functions: dict[str, Function] = {}
+        for declared in service_spec.functions(self.template):
+            properties = self.template["Resources"][declared.resource]["Properties"]
+            reserved = resolved(
+                self.template,
+                properties.get(
+                    "ReservedConcurrentExecutions", globals_.get("ReservedConcurrentExecutions")
+                ),
+            )
+            concurrency = UNRESERVED_CONCURRENCY if reserved is None else int(reserved)
+            self.functions[declared.name] = Function(
+                declared.name,
+                declared.resource,
+                buildroot / declared.artifact,
+                declared.routes,
+                concurrency,
+            )
+        # Native wheels must run on this machine: the layers of its architecture.
+        self.layers = [
+            buildroot / layer.path
+            for layer in service_spec.layers(service_spec.host_architecture(), self.template)
+        ]
+        missing = [
+            p
+            for p in (*self.layers, *(f.zip_path for f in self.functions.values()))
+            if not p.is_file()
+        ]
+        if missing:
+            raise FileNotFoundError(f"{missing[0]} is missing: run `./pants package ::` first")
+        self.table_name = _sub_stage(
+            self.template["Resources"][service_spec.TABLE]["Properties"]["TableName"]
+        )
+        self._scratch = Path(tempfile.mkdtemp(prefix="calculator-local-"))
+        self._pools = {name: Pool() for name in self.functions}
+
+    @property
+    def scratch(self) -> Path:
+        return self._scratch
+
+    def route(self, method: str, path: str) -> Function | None:
+        for function in self.functions.values():
+            if service_spec.Route(method.upper(), path) in function.routes:
+                return function
+        return None
+
+    def create_table(self) -> None:
+        """The history table as the template declares it, at the configured endpoint."""
+        spec: dict[str, Any] = self.template["Resources"][service_spec.TABLE]["Properties"]
+        client: Any = boto3.client(
+            "dynamodb",
+            endpoint_url=self.aws_env.get("AWS_ENDPOINT_URL_DYNAMODB"),
+            region_name=REGION,
+            aws_access_key_id=self.aws_env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=self.aws_env["AWS_SECRET_ACCESS_KEY"],
+        )
+        client.create_table(
+            TableName=self.table_name,
+            **service_spec.table_schema(self.template),
+            BillingMode=spec.get("BillingMode", "PAY_PER_REQUEST"),
+        )
+
+    def _signature(self, function: Function) -> tuple[int, ...]:
+        stats = [p.stat() for p in (function.zip_path, *self.layers)]
+        return tuple(n for s in stats for n in (s.st_mtime_ns, s.st_size))
+
+    def _refresh(self, function: Function, pool: Pool) -> Version:
+        """The function's current version, unpacked anew if dist/ changed (pool.lock held)."""
+        root = self._scratch / function.name / str(next(pool.builds))
+        try:
+            # Taken before unpacking: a write that lands meanwhile is seen by the next request.
+            signature = self._signature(function)
+            if pool.current is not None and pool.current.signature == signature:
+                return pool.current
+            sandbox = Sandbox.unpack(
+                root,
+                function.zip_path,
+                self.layers,
+                function_name=f"calculator-{STAGE}-{function.name}",
+                memory_mb=self.memory_mb,
+                timeout_s=self.timeout_s,
+                region=REGION,
+                extra_env={
+                    **self.aws_env,
+                    **service_spec.function_environment(
+                        self.table_name, function.name, self.template
+                    ),
+                },
+            )
+        except (zipfile.BadZipFile, OSError) as error:
+            shutil.rmtree(root, ignore_errors=True)
+            if pool.current is None:
+                raise
+            # Most likely a zip Pants is still writing: serve the last good build meanwhile.
+            print(f"[{function.name}] {function.zip_path} unreadable ({error})", file=sys.stderr)
+            return pool.current
+        previous, pool.current = pool.current, Version(signature, sandbox)
+        for container in pool.idle:  # a rebuilt zip: the next invocation is a cold start
+            container.stop()
+        pool.idle.clear()
+        if previous is not None:
+            self._discard_if_unused(previous, pool)
+        return pool.current
+
+    def _discard_if_unused(self, version: Version, pool: Pool) -> None:
+        if version is not pool.current and version not in pool.busy.values():
+            shutil.rmtree(version.sandbox.root, ignore_errors=True)
+
+    def invoke(self, function: Function, event: Any) -> Result:
+        """Runs one invocation in an idle container of the current build, or a new one."""
+        pool = self._pools[function.name]
+        with pool.lock:
+            version = self._refresh(function, pool)
+            if pool.idle:
+                container = pool.idle.pop()
+            elif len(pool.busy) < function.concurrency:
+                container = Container(version.sandbox)
+            else:
+                return Result(error=dict(THROTTLED), throttled=True)
+            pool.busy[container] = version
+        try:
+            return container.invoke(event)
+        finally:
+            with pool.lock:
+                ran_on = pool.busy.pop(container)
+                keep = ran_on is pool.current and container.pid is not None
+                if keep:
+                    pool.idle.append(container)
+            if not keep:
+                container.stop()  # an old build's, or one whose runtime is gone
+                with pool.lock:
+                    self._discard_if_unused(ran_on, pool)
+
+    def container_pids(self) -> list[int]:
+        pids = []
+        for pool in self._pools.values():
+            with pool.lock:
+                containers = [*pool.idle, *pool.busy]
+            pids += [pid for c in containers if (pid := c.pid) is not None]
+        return pids
+
+    def close(self) -> None:
+        for pool in self._pools.values():
+            with pool.lock:
+                containers = [*pool.idle, *pool.busy]
+                pool.idle.clear()
+            for container in containers:
+                container.stop()
+        shutil.rmtree(self._scratch, ignore_errors=True)
+
+
+def aws_environment(endpoint: str | None) -> dict[str, str]:
+    """What the functions see of AWS: an endpoint override, region and credentials."""
+    env = {"AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION}
+    if endpoint is None:  # real AWS: the caller's credentials
+        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+            if name in os.environ:
+                env[name] = os.environ[name]
+        return env
+    return {**env, **FAKE_CREDENTIALS, "AWS_ENDPOINT_URL_DYNAMODB": endpoint}

@@ -1,0 +1,189 @@
+"""AWS for tests, over the real wire protocol on loopback: moto in server mode, plus faults.
+
+`MotoServer` is moto's HTTP server on 127.0.0.1 (an ephemeral port); boto3 reaches it through
+endpoint configuration exactly as it would reach AWS. `FaultProxy` sits between the two and
+answers chosen DynamoDB operations with the errors AWS sends when it throttles.
+"""
+
+from __future__ import annotations
+
+import http.client
+import itertools
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING
+
+import boto3
+from botocore.config import Config
+
+from calculator.shared.budget import FULL_ATTEMPT
+from calculator.shared.history import ClientFactory, HistoryStore, client_config
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+REGION = "us-east-1"
+# moto accepts any credentials; these keep boto3 from looking for real ones.
+FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+_table_names = itertools.count()
+
+
+class MotoServer:
+    """moto's server mode on loopback, started and stopped explicitly."""
+
+    def __init__(self) -> None:
+        # Imported here, not at the top: moto's server (Flask, every moto backend) takes ~1.2 s to
+        # import, which every test file would pay at collection through conftest.py, whether
+        # or not it starts a server.
+        from moto.server import ThreadedMotoServer
+
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self.endpoint = ""
+
+    def start(self) -> MotoServer:
+        self._server.start()
+        host, port = self._server.get_host_and_port()
+        self.endpoint = f"http://{host}:{port}"
+        return self
+
+    def stop(self) -> None:
+        self._server.stop()
+
+
+def dynamodb_client(endpoint: str, config: Config | None = None) -> DynamoDBClient:
+    return boto3.client(
+        "dynamodb",
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        config=config or client_config(FULL_ATTEMPT),
+    )
+
+
+def dynamodb_clients(endpoint: str) -> ClientFactory:
+    """What a HistoryStore makes its clients with, for `endpoint`."""
+    return lambda config: dynamodb_client(endpoint, config)
+
+
+def create_history_table(client: DynamoDBClient, name: str | None = None) -> str:
+    """The history table with the template's keys (see calculator.shared.history)."""
+    # Imported here: the template parser (cfn-lint) is not worth importing into every test
+    # module that imports this one without creating a table.
+    from lambda_devkit.service_spec import table_schema
+
+    name = name or f"history-{next(_table_names)}"
+    client.create_table(TableName=name, **table_schema(), BillingMode="PAY_PER_REQUEST")
+    return name
+
+
+def history_store(endpoint: str) -> HistoryStore:
+    return HistoryStore(dynamodb_clients(endpoint), create_history_table(dynamodb_client(endpoint)))
+
+
+THROTTLED = (
+    b'{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",'
+    b'"message":"The level of configured provisioned throughput for the table was exceeded."}'
+)
+# What DynamoDB answers a request it will never accept, e.g. an empty key attribute.
+INVALID = (
+    b'{"__type":"com.amazon.coral.validate#ValidationException",'
+    b'"message":"One or more parameter values are not valid. The AttributeValue for a key '
+    b'attribute cannot contain an empty string value. Key: sk"}'
+)
+
+
+class FaultProxy:
+    """An HTTP proxy to `upstream` that answers the next `throttle` calls of `operation` with
+    `fault` (by default DynamoDB's throttling error)."""
+
+    def __init__(self, upstream: str) -> None:
+        self.upstream = upstream.removeprefix("http://")
+        self.operation = "PutItem"
+        self.fault = THROTTLED
+        self.throttle = 0
+        self.throttled = 0
+        self.forwarded = 0
+        # Every DynamoDB operation that reached the proxy, as IAM names it (dynamodb:PutItem).
+        self.operations: list[str] = []
+        self._lock = threading.Lock()
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                target = self.headers.get("X-Amz-Target", "")
+                with proxy._lock:
+                    proxy.operations.append("dynamodb:" + target.rpartition(".")[2])
+                if proxy._take_fault(target):
+                    self._reply(400, proxy.fault, "application/x-amz-json-1.0")
+                    return
+                connection = http.client.HTTPConnection(proxy.upstream, timeout=10)
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+                connection.request("POST", self.path, body=body, headers=headers)
+                response = connection.getresponse()
+                with proxy._lock:
+                    proxy.forwarded += 1
+                self._reply(response.status, response.read(), response.getheader("Content-Type"))
+
+            def _reply(self, status: int, body: bytes, content_type: str | None) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", content_type or "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.endpoint = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def _take_fault(self, target: str) -> bool:
+        with self._lock:
+            if target.endswith(f".{self.operation}") and self.throttle > 0:
+                self.throttle -= 1
+                self.throttled += 1
+                return True
+            return False
+
+    @contextmanager
+    def running(self) -> Iterator[FaultProxy]:
+        self._thread.start()
+        try:
+            yield self
+        finally:
+            self._server.shutdown()
+            self._server.server_close()
+
+
+@contextmanager
+def silent_store() -> Iterator[str]:
+    """An endpoint that accepts connections and never answers: a store that has hung. Yields
+    its URL; connections are held open until the end, so clients wait for their read timeout."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.05)  # so that the accepting thread sees `done`
+    held: list[socket.socket] = []
+    done = threading.Event()
+
+    def accept() -> None:
+        while not done.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        done.set()
+        thread.join()
+        listener.close()
+        for connection in held:
+            connection.close()

@@ -1,0 +1,39 @@
+"""The one loader for API Gateway event fixtures (tests/events/*.json)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from calculator.shared.identity import caller_of
+from lambda_devkit.service_spec import EVENTS_DIR
+
+EventFactory = Callable[..., dict[str, Any]]
+
+
+def load_event(name: str, **overrides: Any) -> dict[str, Any]:
+    """`load_event("add", body='{"a": 1}')`: events/add.json with top-level fields replaced."""
+    event: dict[str, Any] = json.loads((EVENTS_DIR / f"{name}.json").read_text())
+    event.update(overrides)
+    return event
+
+
+def as_caller(event: dict[str, Any], subject: str, issuer: str | None = None) -> dict[str, Any]:
+    """`event` as the JWT authorizer would pass it for another caller (`sub`, and `iss`)."""
+    claims = dict(event["requestContext"]["authorizer"]["jwt"]["claims"])
+    claims["sub"] = subject
+    if issuer is not None:
+        claims["iss"] = issuer
+    authorizer = {"jwt": {**event["requestContext"]["authorizer"]["jwt"], "claims": claims}}
+    return {**event, "requestContext": {**event["requestContext"], "authorizer": authorizer}}
+
+
+def without_caller(event: dict[str, Any]) -> dict[str, Any]:
+    """`event` as a route without the authorizer, or a direct invoke, would deliver it."""
+    context = {k: v for k, v in event["requestContext"].items() if k != "authorizer"}
+    return {**event, "requestContext": context}
+
+
+# The caller every fixture carries (a Cognito access token's claims).
+CALLER = caller_of(load_event("add"))

@@ -1,0 +1,204 @@
+"""The module-set guard: what `import lambda_function` loads, per function, is declared here.
+
+Cold start is mostly imports, and an import that sneaks onto a handler's path (boto3 dragging
+s3transfer in, a framework's unrelated resolvers, asyncio) costs every cold start of that
+function. Timings are too noisy to assert; the set of top-level packages a packaged function
+loads is not. Each function zip runs with both layers in a fresh, isolated CPython 3.13 in
+Lambda's sys.path order, and the top-level packages `import lambda_function` adds to a bare
+interpreter's must equal the allow-list below: a regression names the package that appeared,
+and a package that is no longer loaded must be struck off.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lambda_devkit import service_spec
+from lambda_devkit.emulator.sandbox import Sandbox, runtime_python
+
+LAYERS = service_spec.built_layers(service_spec.host_architecture())
+
+# What every function may load: ours, then the requirements layer's packages. boto3 and
+# s3transfer are not here on purpose: a client needs only botocore (shared/history.py).
+OURS = {"lambda_function", "calculator"}
+THIRD_PARTY = {
+    "annotated_types",
+    "aws_lambda_powertools",
+    "botocore",
+    "dateutil",
+    "jmespath",
+    "pydantic",
+    "pydantic_core",
+    "six",
+    "typing_extensions",
+    "typing_inspection",
+    "urllib3",
+}
+# The public standard-library packages beyond a bare `python -I -S` (private `_` modules are
+# their implementation). No asyncio: it came with Powertools' event_handler package, which
+# the functions no longer import (README, Cold start).
+STANDARD_LIBRARY = {
+    "array",
+    "ast",
+    "atexit",
+    "base64",
+    "binascii",
+    "bisect",
+    "bz2",
+    "calendar",
+    "collections",
+    "concurrent",
+    "configparser",
+    "contextlib",
+    "contextvars",
+    "copy",
+    "copyreg",
+    "dataclasses",
+    "datetime",
+    "decimal",
+    "dis",
+    "email",
+    "enum",
+    "errno",
+    "fcntl",
+    "fnmatch",
+    "fractions",
+    "functools",
+    "genericpath",
+    "getpass",
+    "glob",
+    "grp",
+    "gzip",
+    "hashlib",
+    "heapq",
+    "hmac",
+    "html",
+    "http",
+    "importlib",
+    "inspect",
+    "ipaddress",
+    "itertools",
+    "json",
+    "keyword",
+    "locale",
+    "logging",
+    "lzma",
+    "math",
+    "mimetypes",
+    "ntpath",
+    "numbers",
+    "opcode",
+    "operator",
+    "os",
+    "pathlib",
+    "platform",
+    "posixpath",
+    "pwd",
+    "pyexpat",
+    "queue",
+    "quopri",
+    "random",
+    "re",
+    "reprlib",
+    "select",
+    "selectors",
+    "shlex",
+    "shutil",
+    "signal",
+    "socket",
+    "ssl",
+    "stat",
+    "string",
+    "struct",
+    "subprocess",
+    "sysconfig",
+    "tempfile",
+    "termios",
+    "textwrap",
+    "threading",
+    "token",
+    "tokenize",
+    "traceback",
+    "types",
+    "typing",
+    "urllib",
+    "uuid",
+    "warnings",
+    "weakref",
+    "xml",
+    "zipfile",
+    "zlib",
+    "zoneinfo",
+}
+ALLOWED = OURS | THIRD_PARTY | STANDARD_LIBRARY
+# A function that needs more than the others says so here, by name.
+EXTRA: dict[str, set[str]] = {}
+
+# Runs in the sandboxed interpreter, with nothing imported but sys.
+PROBE = """\
+import sys
+before = {{name.partition(".")[0] for name in sys.modules}}
+sys.path[:] = [{task_root!r}, {layers_site!r}, {layers!r}, *[p for p in sys.path if p]]
+import lambda_function
+loaded = {{name.partition(".")[0] for name in sys.modules}} - before
+loaded = {{name for name in loaded if not name.startswith("_")}}
+import json
+print(json.dumps(sorted(loaded)))
+"""
+
+
+def packaged_functions() -> list[str]:
+    return [function.name for function in service_spec.functions()]
+
+
+def top_level_packages_loaded(tmp_path: Path, function: str) -> set[str]:
+    sandbox = Sandbox.unpack(
+        tmp_path,
+        service_spec.function(function).built,
+        LAYERS,
+        function_name=function,
+        # Handlers create their DynamoDB client at import: the template's environment (the table
+        # name), a region, credentials.
+        extra_env={
+            **service_spec.function_environment("guard", function),
+            "AWS_ACCESS_KEY_ID": "guard",
+            "AWS_SECRET_ACCESS_KEY": "guard",
+        },
+    )
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    code = PROBE.format(
+        task_root=str(sandbox.task_root),
+        layers_site=str(sandbox.opt / "python" / "lib" / version / "site-packages"),
+        layers=str(sandbox.opt / "python"),
+    )
+    completed = subprocess.run(
+        [runtime_python(), "-I", "-S", "-B", "-c", code],
+        capture_output=True,
+        text=True,
+        env=sandbox.environment(),
+        cwd=sandbox.task_root,
+    )
+    assert completed.returncode == 0, completed.stderr
+    return set(json.loads(completed.stdout))
+
+
+def test_exceptions_name_packaged_functions() -> None:
+    assert set(EXTRA) <= set(packaged_functions())
+
+
+@pytest.mark.parametrize("function", packaged_functions())
+def test_import_loads_exactly_the_allowed_packages(tmp_path: Path, function: str) -> None:
+    allowed = ALLOWED | EXTRA.get(function, set())
+    loaded = top_level_packages_loaded(tmp_path, function)
+    assert not loaded - allowed, (
+        f"`import lambda_function` of {function} now loads {sorted(loaded - allowed)}: each "
+        "costs every cold start (README, Cold start). Remove the import, or allow it here."
+    )
+    assert not allowed - loaded, (
+        f"{function} no longer loads {sorted(allowed - loaded)}: strike it off."
+    )

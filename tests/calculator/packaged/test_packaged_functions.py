@@ -1,0 +1,202 @@
+"""The zips `./pants package ::` writes, run end to end in a Lambda-faithful layout.
+
+Each function zip is unpacked to the task root and the layers to /opt; a fresh CPython 3.13
+with Lambda's import order (task root, then /opt/python, and no site-packages of ours) runs
+AWS's runtime interface client, which imports `lambda_function` and calls `handler` with real
+API Gateway events from a local Runtime API, while boto3 in the requirements layer talks to
+moto's DynamoDB server on loopback.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lambda_devkit import service_spec
+from lambda_devkit.emulator.container import Container, Result
+from lambda_devkit.emulator.sandbox import Sandbox
+from lambda_devkit.testing.aws import (
+    FAKE_CREDENTIALS,
+    REGION,
+    FaultProxy,
+    MotoServer,
+    create_history_table,
+    dynamodb_client,
+)
+from lambda_devkit.testing.events import EventFactory, as_caller, without_caller
+
+# Native wheels (pydantic-core) must match the machine running the test. The template lists the
+# shared layer first.
+SHARED_LAYER, REQUIREMENTS_LAYER = service_spec.built_layers(service_spec.host_architecture())
+FUNCTIONS = service_spec.functions()
+
+
+@pytest.fixture(scope="module")
+def recorder(moto_server: MotoServer) -> Iterator[FaultProxy]:
+    """Between the functions and moto: records which DynamoDB operations each one makes."""
+    with FaultProxy(moto_server.endpoint).running() as proxy:
+        yield proxy
+
+
+@pytest.fixture(scope="module")
+def aws_env(moto_server: MotoServer, recorder: FaultProxy) -> dict[str, str]:
+    table = create_history_table(dynamodb_client(moto_server.endpoint))
+    return {
+        **FAKE_CREDENTIALS,
+        "AWS_ENDPOINT_URL_DYNAMODB": recorder.endpoint,
+        **service_spec.function_environment(table),
+    }
+
+
+def container(root: Path, name: str, layers: list[Path], aws_env: dict[str, str]) -> Container:
+    sandbox = Sandbox.unpack(
+        root,
+        service_spec.function(name).built,
+        layers,
+        function_name=name,
+        region=REGION,
+        extra_env=aws_env,
+    )
+    return Container(sandbox)
+
+
+def answer(result: Result) -> dict[str, Any]:
+    assert result.error is None, result.error
+    assert isinstance(result.payload, dict)
+    return result.payload
+
+
+@pytest.fixture(scope="module")
+def containers(
+    tmp_path_factory: pytest.TempPathFactory, aws_env: dict[str, str]
+) -> Iterator[dict[str, Container]]:
+    running = {
+        name: container(
+            tmp_path_factory.mktemp(name), name, [SHARED_LAYER, REQUIREMENTS_LAYER], aws_env
+        )
+        for name in (f.name for f in FUNCTIONS)
+    }
+    yield running
+    for each in running.values():
+        each.stop()
+
+
+def test_every_route_works_end_to_end_from_the_packaged_zips(
+    containers: dict[str, Container], api_event: EventFactory
+) -> None:
+    added = answer(containers["add"].invoke(api_event("add")))
+    assert added == {
+        "statusCode": 200,
+        "headers": {"Content-Type": "application/json"},
+        "body": '{"operation":"add","a":0.1,"b":0.2,"result":0.3,"id":"cZ3WvhzQoAMEJxw="}',
+        "isBase64Encoded": False,
+        "cookies": [],
+    }
+    multiplied = answer(containers["multiply"].invoke(api_event("multiply")))
+    assert json.loads(multiplied["body"])["result"] == 370370367037037036703703703670
+
+    listed = answer(containers["history"].invoke(api_event("history")))
+    assert listed["statusCode"] == 200
+    items = json.loads(listed["body"])["items"]
+    assert [(item["operation"], item["result"]) for item in items] == [
+        ("multiply", 370370367037037036703703703670),
+        ("add", 0.3),
+    ]
+
+
+def test_two_callers_see_disjoint_histories_and_no_caller_gets_401(
+    containers: dict[str, Container], api_event: EventFactory
+) -> None:
+    for subject, body in (("smoke-alice", '{"a": 1, "b": 2}'), ("smoke-bob", '{"a": 3, "b": 4}')):
+        event = as_caller(api_event("add", body=body), subject)
+        assert answer(containers["add"].invoke(event))["statusCode"] == 200
+    for subject, result in (("smoke-alice", 3), ("smoke-bob", 7)):
+        listed = answer(containers["history"].invoke(as_caller(api_event("history"), subject)))
+        assert [item["result"] for item in json.loads(listed["body"])["items"]] == [result]
+    for name in (f.name for f in FUNCTIONS):
+        refused = answer(containers[name].invoke(without_caller(api_event(name))))
+        assert (refused["statusCode"], json.loads(refused["body"])) == (
+            401,
+            {"message": "Unauthorized"},
+        )
+
+
+def least_privilege_problems(function: service_spec.Function, operations: list[str]) -> list[str]:
+    """How the table actions the template grants `function` differ from those it used."""
+    used, granted = set(operations), function.table_actions
+    problems = [
+        f"{function.name} used {a}, which the template does not grant" for a in used - granted
+    ]
+    problems += [
+        f"{function.name} is granted {a}, which handling its event never used: drop it from "
+        f"its policy in infra/template.yaml"
+        for a in granted - used
+    ]
+    return sorted(problems)
+
+
+@pytest.mark.parametrize("function", FUNCTIONS, ids=lambda f: f.name)
+def test_each_function_answers_its_event_using_exactly_the_table_actions_it_is_granted(
+    containers: dict[str, Container],
+    recorder: FaultProxy,
+    api_event: EventFactory,
+    function: service_spec.Function,
+) -> None:
+    # Least privilege, both ways: the policy the template gives a function is what its code
+    # uses to handle its event fixture (tests/events/<name>.json), no more and no less.
+    recorder.operations.clear()
+    response = answer(containers[function.name].invoke(api_event(function.name)))
+    assert response["statusCode"] == 200, response
+    assert response["headers"]["Content-Type"] == "application/json"
+    assert least_privilege_problems(function, recorder.operations) == []
+
+
+def test_least_privilege_names_a_widened_or_missing_grant() -> None:
+    granted = frozenset({"dynamodb:PutItem", "dynamodb:Scan"})
+    add = service_spec.Function("add", "AddFunction", "dist/add.zip", (), granted)
+    assert least_privilege_problems(add, ["dynamodb:PutItem", "dynamodb:DeleteItem"]) == [
+        "add is granted dynamodb:Scan, which handling its event never used: drop it from its "
+        "policy in infra/template.yaml",
+        "add used dynamodb:DeleteItem, which the template does not grant",
+    ]
+
+
+def test_bad_input_is_a_4xx_from_the_packaged_zip(
+    containers: dict[str, Container], api_event: EventFactory
+) -> None:
+    response = answer(containers["add"].invoke(api_event("add", body='{"a": true, "b": 1}')))
+    assert response["statusCode"] == 400
+    assert json.loads(response["body"])["errors"] == [{"field": "a", "problem": "must be a number"}]
+
+
+def test_function_zip_holds_only_its_own_code(containers: dict[str, Container]) -> None:
+    task_root = containers["add"].sandbox.task_root
+    files = sorted(str(p.relative_to(task_root)) for p in task_root.rglob("*") if p.is_file())
+    assert files == [
+        "__pycache__/lambda_function.cpython-313.pyc",
+        "calculator/functions/add/__pycache__/handler.cpython-313.pyc",
+        "calculator/functions/add/handler.py",
+        "lambda_function.py",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("layers", "missing_module"),
+    [([REQUIREMENTS_LAYER], "calculator.shared"), ([SHARED_LAYER], "aws_lambda_powertools")],
+    ids=["without-shared-layer", "without-requirements-layer"],
+)
+def test_a_missing_layer_makes_the_handler_unimportable(
+    tmp_path: Path,
+    api_event: EventFactory,
+    aws_env: dict[str, str],
+    layers: list[Path],
+    missing_module: str,
+) -> None:
+    result = container(tmp_path, "add", layers, aws_env).invoke(api_event("add"))
+    assert result.error is not None
+    assert result.error["errorType"] == "Runtime.ImportModuleError"
+    assert missing_module in result.error["errorMessage"]

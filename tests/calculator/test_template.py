@@ -1,0 +1,182 @@
+"""The template is valid, transforms, and cannot drift from what Pants builds."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cfnlint.api import lint_all
+from cfnlint.decode import decode_str
+
+from lambda_devkit import service_spec
+from lambda_devkit import template as sam
+from lambda_devkit.readme import (
+    API_GATEWAY,
+    FUNCTION,
+    Row,
+    architecture_row,
+    error_table,
+    function_rows,
+)
+from lambda_devkit.rehearsal.deploy import Target, to_cloudformation, with_uris
+
+FUNCTIONS_DIR = Path("src/python/calculator/functions")
+
+
+def pants_function_names() -> set[str]:
+    """Every function directory whose BUILD declares a python_aws_lambda_function."""
+    return {
+        build.parent.name
+        for build in FUNCTIONS_DIR.glob("*/BUILD")
+        if re.search(r"^python_aws_lambda_function\(", build.read_text(), re.MULTILINE)
+    }
+
+
+def test_cfn_lint_reports_nothing() -> None:
+    # Errors and warnings, as the cfn-lint command reports them; informational rules
+    # (I...) are opt-in there and stay out here.
+    matches = lint_all(sam.TEMPLATE.read_text())
+    assert [str(m) for m in matches if not m.rule.id.startswith("I")] == []
+
+
+@pytest.mark.parametrize("architecture", ["arm64", "x86_64"])
+def test_sam_translator_transforms_it_to_plain_cloudformation(architecture: str) -> None:
+    template = sam.load()
+    # As after `sam package`: the translator takes artifacts from S3 only.
+    uploaded = with_uris(
+        template, {a.resource: f"s3://bucket/{a.resource}" for a in sam.artifacts(template)}
+    )
+    plain = to_cloudformation(uploaded, Target(endpoint="unused", architecture=architecture))
+    types = {resource["Type"] for resource in plain["Resources"].values()}
+    assert not any(t.startswith("AWS::Serverless::") for t in types)
+    assert {
+        "AWS::Lambda::Function",
+        "AWS::Lambda::LayerVersion",
+        "AWS::IAM::Role",
+        "AWS::ApiGatewayV2::Api",
+        "AWS::DynamoDB::Table",
+        "AWS::Logs::LogGroup",
+        # AutoPublishAlias: the version SnapStart snapshots, and the alias the API invokes.
+        "AWS::Lambda::Version",
+        "AWS::Lambda::Alias",
+    } <= types
+    assert translated_routes(plain) == {
+        f"{route.path} {route.method}" for f in service_spec.functions() for route in f.routes
+    }
+
+
+def translated_routes(plain: dict[str, Any]) -> set[str]:
+    """ "<path> <METHOD>" of every route the translated template's HTTP API declares."""
+    return {
+        path + " " + method.upper()
+        for spec in plain["Resources"].values()
+        if spec["Type"] == "AWS::ApiGatewayV2::Api"
+        for path, methods in spec["Properties"]["Body"]["paths"].items()
+        for method in methods
+    }
+
+
+@pytest.fixture(scope="module")
+def deployed_routes() -> set[str]:
+    template = sam.load()
+    uploaded = with_uris(
+        template, {a.resource: f"s3://bucket/{a.resource}" for a in sam.artifacts(template)}
+    )
+    return translated_routes(to_cloudformation(uploaded, Target(endpoint="unused")))
+
+
+@pytest.mark.parametrize(
+    "row", error_table(), ids=lambda row: f"{row.method} {row.target} {row.content_type}"
+)
+def test_the_readme_says_who_answers_as_the_deployed_routes_do(
+    deployed_routes: set[str], row: Row
+) -> None:
+    # A request the HTTP API has no route for never reaches a function: API Gateway answers.
+    routed = f"{row.path} {row.method}" in deployed_routes
+    assert row.answered_by == (FUNCTION if routed else API_GATEWAY)
+
+
+def test_every_artifact_the_template_deploys_is_built_by_pants() -> None:
+    # The test's runtime_package_dependencies put exactly what `./pants package` builds here,
+    # under the same paths as in dist/.
+    for artifact in sam.artifacts(sam.load()):
+        built = artifact.built
+        assert built.is_file(), (
+            f"{artifact.resource} deploys {artifact.path}, which Pants does not build"
+        )
+
+
+def test_every_artifact_pants_builds_is_deployed_by_the_template() -> None:
+    # What the tests depend on (CALCULATOR_ARTIFACTS in pants-plugins/build_prelude.py), which
+    # is what `./pants package ::` writes for the service.
+    built = {str(path) for path in Path().glob("*/*.zip")}
+    deployed = {str(a.built) for a in sam.artifacts(sam.load())}
+    assert built - deployed == set(), (
+        "CALCULATOR_ARTIFACTS builds zips infra/template.yaml does not deploy"
+    )
+
+
+def test_functions_in_build_files_and_template_are_the_same() -> None:
+    template_functions = {
+        sam.function_name_of(a.path)
+        for a in sam.artifacts(sam.load())
+        if a.resource_type == sam.FUNCTION
+    }
+    assert template_functions == pants_function_names()
+
+
+def test_artifact_paths_must_point_into_dist(tmp_path: Path) -> None:
+    broken = tmp_path / "template.yaml"
+    broken.write_text(
+        sam.TEMPLATE.read_text().replace(
+            "../dist/src.python.calculator.functions.add/lambda.zip", "./add"
+        )
+    )
+    with pytest.raises(ValueError, match=r"AddFunction\.CodeUri"):
+        sam.artifacts(sam.load(broken))
+
+
+def test_the_readme_architecture_table_has_one_true_row_per_function() -> None:
+    written = function_rows()
+    for row in map(architecture_row, service_spec.functions()):
+        assert row in written, f"README.md 'Architecture' lacks, or has another version of:\n{row}"
+    assert len(written) == len(service_spec.functions()), "README.md has a row for no function"
+
+
+def test_the_readme_layer_table_names_every_layer_the_template_deploys() -> None:
+    lines = Path("README.md").read_text().splitlines()
+    start = lines.index("| layer | contents | Pants target | template resource | artifact |") + 2
+    rows = lines[start : next(i for i in range(start, len(lines)) if not lines[i].startswith("|"))]
+    layers = [a for a in sam.artifacts(sam.load()) if a.resource_type == sam.LAYER]
+    for layer in layers:
+        assert any(f"| `{layer.resource}` | `{layer.path}` |" in row for row in rows), (
+            f"README.md 'Architecture' has no row for {layer.resource} ({layer.path})"
+        )
+    assert len(rows) == len(layers), "README.md lists a layer the template does not deploy"
+
+
+def test_the_offline_reading_of_conditions_and_parameters_follows_the_overrides() -> None:
+    template = sam.load()
+    reserved = template["Globals"]["Function"]["ReservedConcurrentExecutions"]
+    defaults = sam.parameter_values(template)
+    assert sam.resolve(template, reserved, defaults) == defaults["ReservedConcurrency"]
+    none = sam.parameter_values(template, {"ReservedConcurrency": "0"})
+    assert sam.resolve(template, reserved, none) is None
+    jwt = template["Resources"]["HttpApi"]["Properties"]["Auth"]["Authorizers"]["JwtAuthorizer"]
+    issuer = jwt["JwtConfiguration"]["issuer"]
+    own = sam.parameter_values(template, {"JwtIssuer": "https://login.example.com/"})
+    assert sam.resolve(template, issuer, own) == "https://login.example.com/"
+    assert "cognito-idp" in str(sam.resolve(template, issuer, defaults))
+    with pytest.raises(sam.Unresolvable, match="Fn::Contains"):
+        sam.condition_holds(template, {"Fn::Contains": [["a"], "a"]}, defaults)
+
+
+def test_the_template_reads_as_cfn_lint_reads_it() -> None:
+    # rehearsal.template reads YAML itself (cfn-lint's reader is slow to import); it must give
+    # what CloudFormation's own reading gives, short-form intrinsics included.
+    decoded, problems = decode_str(sam.TEMPLATE.read_text())
+    assert problems == []
+    assert sam.load() == json.loads(json.dumps(decoded, default=str))

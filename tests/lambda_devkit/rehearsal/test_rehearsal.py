@@ -1,0 +1,234 @@
+"""Deploy rehearsal: the built zips through moto's CloudFormation API, verified end to end."""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lambda_devkit import service_spec
+from lambda_devkit import template as sam
+from lambda_devkit.rehearsal.deploy import Target, deploy, guards, verify
+from lambda_devkit.rehearsal.moto_server import moto_endpoint
+
+ADD_ZIP = service_spec.function("add").artifact
+
+
+@pytest.fixture
+def buildroot(tmp_path: Path) -> Path:
+    """A copy of what Pants built, laid out as dist/ under a build root, free to modify."""
+    for artifact in sam.artifacts(sam.load()):
+        target = tmp_path / artifact.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(artifact.built.read_bytes())
+    return tmp_path
+
+
+@pytest.fixture(params=["arm64", "x86_64"])
+def target(request: pytest.FixtureRequest) -> Iterator[Target]:
+    architecture: str = request.param  # type: ignore[attr-defined]
+    with moto_endpoint() as endpoint:
+        yield Target(endpoint=endpoint, architecture=architecture)
+
+
+@pytest.fixture
+def one_target() -> Iterator[Target]:
+    """For checks that do not depend on the architecture: one deployment, not two."""
+    with moto_endpoint() as endpoint:
+        yield Target(endpoint=endpoint)
+
+
+def rebuild_with_change(zip_path: Path) -> None:
+    """What a handler edit followed by `./pants package` does to one function zip."""
+    source = zipfile.ZipFile(io.BytesIO(zip_path.read_bytes()))
+    with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as rebuilt:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename.endswith("handler.py"):
+                data += b"\n# edited\n"
+            rebuilt.writestr(info, data)
+
+
+def code_hashes(target: Target) -> dict[str, str]:
+    functions = target.client("lambda").list_functions()["Functions"]
+    return {f["FunctionName"]: f["CodeSha256"] for f in functions}
+
+
+def test_deployed_stack_matches_the_build(buildroot: Path, target: Target) -> None:
+    template = sam.load()
+    deployed = deploy(template, buildroot, target)
+    assert verify(template, deployed, buildroot, target) == []
+    functions = target.client("lambda").list_functions()["Functions"]
+    assert sorted(f["FunctionName"] for f in functions) == [
+        f"calculator-{target.stage}-{declared.name}" for declared in service_spec.functions()
+    ]
+    assert {f["CodeSha256"] for f in functions if f["FunctionName"].endswith("-add")} == {
+        sam.code_sha256(buildroot / ADD_ZIP)
+    }
+    enforced, problems = guards(deployed, sam.parameter_values(template, target.parameters))
+    assert problems == []
+    routes = sum(len(f.routes) for f in service_spec.functions())
+    assert enforced[0].startswith(
+        f"JWT authorizer JwtAuthorizer on {routes}/{routes} routes, issuer "
+    )
+    assert "cognito-idp" in enforced[0]
+    assert enforced[1:] == [
+        "throttling per route: burst 20, 10 requests/s, beyond them 429",
+        "history items expire after 90 days (TTL on expires_at); table caps: 100 reads/s, "
+        "100 writes/s",
+        "reserved concurrency per function: 10",
+    ]
+
+
+def test_snapstart_is_on_when_asked_for(buildroot: Path) -> None:
+    template = sam.load()
+    with moto_endpoint() as endpoint:
+        target = Target(endpoint=endpoint, snapstart=True)
+        deployed = deploy(template, buildroot, target)
+        assert verify(template, deployed, buildroot, target) == []
+
+
+def test_a_template_that_ignores_the_snapstart_parameter_is_caught(buildroot: Path) -> None:
+    template = sam.load()
+    del template["Globals"]["Function"]["SnapStart"]
+    with moto_endpoint() as endpoint:
+        target = Target(endpoint=endpoint, snapstart=True)
+        deployed = deploy(template, buildroot, target)
+        assert verify(template, deployed, buildroot, target) == [
+            f"{sam.function_name_of(a.path)}: SnapStart applies on None, expected PublishedVersions"
+            for a in sam.artifacts(template)
+            if a.resource_type == sam.FUNCTION
+        ]
+
+
+def test_an_api_route_that_bypasses_the_alias_is_caught(buildroot: Path, target: Target) -> None:
+    template = sam.load()
+    deployed = deploy(template, buildroot, target)
+    api = next(r for r in deployed["Resources"].values() if r["Type"] == "AWS::ApiGatewayV2::Api")
+    integration = api["Properties"]["Body"]["paths"]["/add"]["post"][
+        "x-amazon-apigateway-integration"
+    ]
+    integration["uri"] = {
+        "Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31"
+        "/functions/${AddFunction.Arn}/invocations"
+    }
+    assert verify(template, deployed, buildroot, target) == [
+        "add: no API route invokes its live alias"
+    ]
+
+
+def test_a_zip_rebuilt_without_redeploying_is_caught(buildroot: Path, target: Target) -> None:
+    template = sam.load()
+    deployed = deploy(template, buildroot, target)
+    rebuild_with_change(buildroot / ADD_ZIP)
+    problems = verify(template, deployed, buildroot, target)
+    assert len(problems) == 1
+    assert problems[0].startswith("add: deployed code")
+
+
+def test_a_role_widened_after_deploy_is_caught(buildroot: Path, target: Target) -> None:
+    template = sam.load()
+    deployed = deploy(template, buildroot, target)
+    add = target.client("lambda").get_function(FunctionName="calculator-rehearsal-add")
+    table = target.client("dynamodb").describe_table(TableName="calculator-rehearsal-history")
+    target.client("iam").put_role_policy(
+        RoleName=add["Configuration"]["Role"].rsplit("/", 1)[-1],
+        PolicyName="widened",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": ["dynamodb:DeleteItem"],
+                        "Resource": table["Table"]["TableArn"],
+                    }
+                ],
+            }
+        ),
+    )
+    assert verify(template, deployed, buildroot, target) == [
+        "add: may ['dynamodb:DeleteItem', 'dynamodb:PutItem'], but the template grants only "
+        "['dynamodb:PutItem']"
+    ]
+
+
+def test_redeploying_after_one_handler_changes_updates_only_that_function(
+    buildroot: Path, target: Target
+) -> None:
+    template = sam.load()
+    deploy(template, buildroot, target)
+    before = code_hashes(target)
+    rebuild_with_change(buildroot / ADD_ZIP)
+    deployed = deploy(template, buildroot, target)
+    after = code_hashes(target)
+    assert verify(template, deployed, buildroot, target) == []
+    changed = {name for name in before if before[name] != after[name]}
+    assert changed == {"calculator-rehearsal-add"}
+
+
+def test_a_route_without_the_authorizer_is_caught(buildroot: Path, one_target: Target) -> None:
+    target = one_target
+    template = sam.load()
+    deployed = deploy(template, buildroot, target)
+    api = next(r for r in deployed["Resources"].values() if r["Type"] == "AWS::ApiGatewayV2::Api")
+    del api["Properties"]["Body"]["paths"]["/history"]["get"]["security"]
+    assert verify(template, deployed, buildroot, target) == [
+        "route GET /history has no JWT authorizer"
+    ]
+
+
+def test_guard_parameters_reach_the_deployed_functions(buildroot: Path) -> None:
+    template = sam.load()
+    with moto_endpoint() as endpoint:
+        target = Target(
+            endpoint=endpoint,
+            overrides={
+                "ReservedConcurrency": "3",
+                "HistoryRetentionDays": "7",
+                "ThrottlingRateLimit": "2",
+                "JwtIssuer": "https://login.example.com/",
+                "JwtAudience": "calculator-api",
+            },
+        )
+        deployed = deploy(template, buildroot, target)
+        assert verify(template, deployed, buildroot, target) == []
+        concurrency = target.client("lambda").get_function_concurrency(
+            FunctionName="calculator-rehearsal-add"
+        )
+        assert concurrency["ReservedConcurrentExecutions"] == 3
+        enforced, _ = guards(deployed, sam.parameter_values(template, target.parameters))
+        assert '"https://login.example.com/"' in enforced[0]
+        assert "2 requests/s" in enforced[1]
+        assert "after 7 days" in enforced[2]
+
+
+def test_no_reserved_concurrency_when_set_to_zero(buildroot: Path) -> None:
+    template = sam.load()
+    with moto_endpoint() as endpoint:
+        target = Target(endpoint=endpoint, overrides={"ReservedConcurrency": "0"})
+        deployed = deploy(template, buildroot, target)
+        assert verify(template, deployed, buildroot, target) == []
+
+
+def test_a_template_without_ttl_or_honest_throttling_is_caught(
+    buildroot: Path, one_target: Target
+) -> None:
+    target = one_target
+    template = sam.load()
+    changed: dict[str, Any] = copy.deepcopy(template)
+    del changed["Resources"]["HistoryTable"]["Properties"]["TimeToLiveSpecification"]
+    settings = changed["Resources"]["HttpApi"]["Properties"]["DefaultRouteSettings"]
+    settings["ThrottlingRateLimit"] = 10_000
+    deployed = deploy(changed, buildroot, target)
+    problems = verify(changed, deployed, buildroot, target)
+    assert problems == [
+        "stage $default: throttling is {'ThrottlingBurstLimit': '20', 'ThrottlingRateLimit': 10000}",
+        "the history table's TTL is {}, not on expires_at",
+    ]
