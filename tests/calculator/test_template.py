@@ -13,17 +13,11 @@ from cfnlint.decode import decode_str
 
 from lambda_devkit import service_spec
 from lambda_devkit import template as sam
-from lambda_devkit.readme import (
-    API_GATEWAY,
-    FUNCTION,
-    Row,
-    architecture_row,
-    error_table,
-    function_rows,
-)
 from lambda_devkit.rehearsal.deploy import Target, to_cloudformation, with_uris
+from lambda_devkit.testing.answers import API_GATEWAY, FUNCTION, Answer, load
 
 FUNCTIONS_DIR = Path("src/python/calculator/functions")
+ANSWERS = Path("tests/calculator/answers.toml")
 
 
 def pants_function_names() -> set[str]:
@@ -89,10 +83,10 @@ def deployed_routes() -> set[str]:
 
 
 @pytest.mark.parametrize(
-    "row", error_table(), ids=lambda row: f"{row.method} {row.target} {row.content_type}"
+    "row", load(ANSWERS), ids=lambda row: f"{row.method} {row.target} {row.content_type}"
 )
-def test_the_readme_says_who_answers_as_the_deployed_routes_do(
-    deployed_routes: set[str], row: Row
+def test_the_answers_say_who_answers_as_the_deployed_routes_do(
+    deployed_routes: set[str], row: Answer
 ) -> None:
     # A request the HTTP API has no route for never reaches a function: API Gateway answers.
     routed = f"{row.path} {row.method}" in deployed_routes
@@ -137,25 +131,6 @@ def test_artifact_paths_must_point_into_dist(tmp_path: Path) -> None:
     )
     with pytest.raises(ValueError, match=r"AddFunction\.CodeUri"):
         sam.artifacts(sam.load(broken))
-
-
-def test_the_readme_architecture_table_has_one_true_row_per_function() -> None:
-    written = function_rows()
-    for row in map(architecture_row, service_spec.functions()):
-        assert row in written, f"README.md 'Architecture' lacks, or has another version of:\n{row}"
-    assert len(written) == len(service_spec.functions()), "README.md has a row for no function"
-
-
-def test_the_readme_layer_table_names_every_layer_the_template_deploys() -> None:
-    lines = Path("README.md").read_text().splitlines()
-    start = lines.index("| layer | contents | Pants target | template resource | artifact |") + 2
-    rows = lines[start : next(i for i in range(start, len(lines)) if not lines[i].startswith("|"))]
-    layers = [a for a in sam.artifacts(sam.load()) if a.resource_type == sam.LAYER]
-    for layer in layers:
-        assert any(f"| `{layer.resource}` | `{layer.path}` |" in row for row in rows), (
-            f"README.md 'Architecture' has no row for {layer.resource} ({layer.path})"
-        )
-    assert len(rows) == len(layers), "README.md lists a layer the template does not deploy"
 
 
 def test_the_offline_reading_of_conditions_and_parameters_follows_the_overrides() -> None:

@@ -43,7 +43,7 @@ from lambda_devkit.emulator.http_api import to_response
 from lambda_devkit.local.gateway import Throttling, route_throttling
 from lambda_devkit.local.issuer import AUDIENCE
 from lambda_devkit.local.service import LocalService, aws_environment
-from lambda_devkit.readme import API_GATEWAY, Row, error_table
+from lambda_devkit.testing.answers import API_GATEWAY, Answer, load
 from lambda_devkit.testing.aws import silent_store
 
 ADD_ZIP = service_spec.function("add").artifact
@@ -51,6 +51,8 @@ EVENTS = service_spec.EVENTS_DIR
 FUNCTIONS = [f.name for f in service_spec.functions()]
 # Functions that touch the table, which a hung store holds up.
 TABLE_FUNCTIONS = [f.name for f in service_spec.functions() if f.table_actions]
+# What the service answers, request by request (also rendered into docs/api.md).
+ANSWERS = load(Path("tests/calculator/answers.toml"))
 # The serve/invoke CLI, run as its own process with this interpreter and import path.
 LAUNCH = "import sys; from lambda_devkit.local.main import main; sys.argv[0] = 'local'; main()"
 
@@ -245,9 +247,11 @@ def test_bad_requests_get_4xx_json(
 
 
 @pytest.mark.parametrize(
-    "row", error_table(), ids=lambda row: f"{row.method} {row.target} {row.content_type}"
+    "row", ANSWERS, ids=lambda row: f"{row.method} {row.target} {row.content_type}"
 )
-def test_the_readme_error_table_is_what_the_local_server_answers(server: Server, row: Row) -> None:
+def test_each_documented_answer_is_what_the_local_server_answers(
+    server: Server, row: Answer
+) -> None:
     url = urlsplit(server.url)
     connection = http.client.HTTPConnection(url.hostname or "", url.port, timeout=60)
     # http.client adds no Content-Type of its own (urllib would add a form type).

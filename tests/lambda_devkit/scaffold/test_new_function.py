@@ -19,7 +19,7 @@ from cfnlint.api import lint_all
 
 from lambda_devkit import service_spec
 from lambda_devkit import template as sam
-from lambda_devkit.readme import architecture_row, function_rows
+from lambda_devkit.docs_tables import differences, function_row
 from lambda_devkit.scaffold.new_function import (
     PRELUDE,
     TEMPLATE,
@@ -31,6 +31,8 @@ from lambda_devkit.scaffold.new_function import (
 # What the generator reads, and what the generated unit test needs to run (its conftest).
 COPIED = [
     "README.md",
+    "docs/**/*.md",
+    "tests/calculator/answers.toml",
     str(TEMPLATE),
     str(PRELUDE),
     "src/python/calculator/functions/*/BUILD",
@@ -125,10 +127,12 @@ def test_pants_packages_each_new_function_for_the_tests(generated: Path) -> None
     )
 
 
-def test_the_readme_has_each_new_functions_row(generated: Path) -> None:
-    rows = function_rows(generated / "README.md")
+def test_the_docs_have_each_new_functions_row(generated: Path) -> None:
+    assert differences(generated) == []
     template = sam.load(generated / TEMPLATE)
-    assert rows == sorted(architecture_row(f) for f in service_spec.functions(template))
+    readme = (generated / "README.md").read_text()
+    for new in NEW:
+        assert function_row(service_spec.function(new.name, template)) in readme
 
 
 def frame(handler: Path) -> list[str]:

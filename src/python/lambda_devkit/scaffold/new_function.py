@@ -9,7 +9,7 @@ Adds a Lambda function to the service, everywhere it must be declared, and nowhe
   sibling's blocks (so the guards every function has, it has), with no table access;
 - NAME in CALCULATOR_FUNCTIONS (pants-plugins/build_prelude.py), which puts its zip in every test
   that runs the packaged artifacts;
-- its row in README "Architecture".
+- its rows in the docs' generated function tables (lambda_devkit.docs_tables).
 
 The smoke, property and route tests, the cold-start benchmark, the rehearsal and the local
 server read the template (src/python/lambda_devkit/service_spec.py), so the new function is in all of them. The
@@ -30,9 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lambda_devkit import service_spec
+from lambda_devkit import docs_tables, service_spec
 from lambda_devkit import template as sam
-from lambda_devkit.readme import FUNCTION_TABLE_HEADER, README, architecture_row
 
 FUNCTIONS_DIR = Path(service_spec.SOURCE_ROOT) / "calculator" / "functions"
 TESTS_DIR = Path("tests/calculator/functions")
@@ -277,16 +276,6 @@ def add_to_prelude(root: Path, name: str) -> None:
     path.write_text(text[: found.start(1)] + entries + text[found.end(1) :])
 
 
-def add_to_readme(root: Path, function: service_spec.Function) -> None:
-    path = root / README
-    lines = path.read_text().split("\n")
-    start = lines.index(FUNCTION_TABLE_HEADER) + 2
-    end = next(i for i in range(start, len(lines)) if not lines[i].startswith("|"))
-    rows = sorted([*lines[start:end], architecture_row(function)])
-    lines[start:end] = rows
-    path.write_text("\n".join(lines))
-
-
 def event_for(root: Path, new: NewFunction, old: service_spec.Function) -> dict[str, object]:
     """The sibling's event fixture (same method), routed to the new function."""
     event = json.loads((root / old.event).read_text())
@@ -343,9 +332,8 @@ def add_function(root: Path, new: NewFunction) -> list[Path]:
     write_new(written[4], json.dumps(event, indent=2) + "\n")
     add_to_template(root, new, old)
     add_to_prelude(root, new.name)
-    function = service_spec.function(new.name, sam.load(root / TEMPLATE))
-    add_to_readme(root, function)
-    return [*written, root / TEMPLATE, root / PRELUDE, root / README]
+    # The docs' function tables are rendered from the template, which now has the function.
+    return [*written, root / TEMPLATE, root / PRELUDE, *docs_tables.write(root)]
 
 
 def main(argv: list[str] | None = None) -> int:
