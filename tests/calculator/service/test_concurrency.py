@@ -18,10 +18,7 @@ from lambda_devkit.testing.aws import (
     dynamodb_clients,
 )
 from lambda_devkit.testing.events import CALLER, as_caller, load_event
-
-CONTAINERS = 8
-REQUESTS = 64  # per caller
-SUBJECTS = ("alice", "bob")
+from lambda_devkit.testing.load import CONTAINERS, REQUESTS, SUBJECTS
 
 
 def _start_container(endpoint: str, table: str) -> None:
