@@ -295,7 +295,7 @@ def test_a_function_past_its_timeout_is_stopped_and_answered_500(tmp_path: Path)
         "    time.sleep(20)\n    return {'statusCode': 200, 'body': '{}'}\n"
     )
     zip_path.write_bytes(with_handler(zip_path.read_bytes(), sleeper))
-    slow = start(buildroot, "--timeout", "1")
+    slow = start(buildroot, timeout_s=1)
     try:
         status, _, body = slow.request("POST", "/add", {"a": 1, "b": 2})
         # An HTTP API's answer to a function error, a timeout included.

@@ -41,6 +41,11 @@ UNTHROTTLED = ("--throttle-rate", "100000", "--throttle-burst", "100000")
 # How long a test waits for a server, a request or a process before it calls it stuck. Generous
 # on purpose: this bounds a hang, never a speed; a starved machine may take long to answer.
 PATIENCE_S = 300.0
+# How often a client sends again a request answered 503 with Retry-After. The functions keep the
+# template's per-attempt store timeouts (2 s, three attempts), which a starved moto can exhaust:
+# the answer is then right, and a client does what it says. The 503 paths themselves are
+# tested with deterministic faults (test_routing.py, test_throttling.py).
+RETRIES_AFTER_503 = 5
 
 
 def lay_out_dist(root: Path) -> Path:
@@ -127,28 +132,43 @@ class Server:
         if authorization is not None:
             headers["authorization"] = authorization
         request = urllib.request.Request(self.url + path, data=data, method=method, headers=headers)
-        try:
-            with urllib.request.urlopen(request, timeout=PATIENCE_S) as response:
-                return response.status, dict(response.headers), json.loads(response.read())
-        except urllib.error.HTTPError as error:
-            return error.code, dict(error.headers), json.loads(error.read())
+        for _ in range(RETRIES_AFTER_503):
+            try:
+                with urllib.request.urlopen(request, timeout=PATIENCE_S) as response:
+                    return response.status, dict(response.headers), json.loads(response.read())
+            except urllib.error.HTTPError as error:
+                answer = error.code, dict(error.headers), json.loads(error.read())
+            if not retry_after_503(answer[0], answer[1]):
+                break
+        return answer
 
     def raw_request(self, data: bytes) -> tuple[int, dict[str, str], bytes]:
         """Sends `data` as is (no client library fixing it up) and reads one response."""
         url = urlsplit(self.url)
         address = (url.hostname or "", url.port or 80)
-        with socket.create_connection(address, timeout=PATIENCE_S) as connection:
-            connection.sendall(data.replace(TOKEN.encode(), self.token().encode()))
-            response = http.client.HTTPResponse(connection, method=data.split(b" ", 1)[0].decode())
-            response.begin()
-            return (
-                response.status,
-                {k.lower(): v for k, v in response.getheaders()},
-                response.read(),
-            )
+        for _ in range(RETRIES_AFTER_503):
+            with socket.create_connection(address, timeout=PATIENCE_S) as connection:
+                connection.sendall(data.replace(TOKEN.encode(), self.token().encode()))
+                method = data.split(b" ", 1)[0].decode()
+                response = http.client.HTTPResponse(connection, method=method)
+                response.begin()
+                headers = {k.lower(): v for k, v in response.getheaders()}
+                answer = response.status, headers, response.read()
+            if not retry_after_503(answer[0], answer[1]):
+                break
+        return answer
 
     def descendants(self) -> set[int]:
         return descendants(self.process.pid)
+
+
+def retry_after_503(status: int, headers: dict[str, str]) -> bool:
+    """Whether the answer asks the client to come back (and the client has waited to)."""
+    wait = {k.lower(): v for k, v in headers.items()}.get("retry-after")
+    if status != 503 or wait is None:
+        return False
+    time.sleep(float(wait))
+    return True
 
 
 def descendants(pid: int) -> set[int]:
@@ -168,11 +188,18 @@ def descendants(pid: int) -> set[int]:
     return found
 
 
-def start(buildroot: Path, *args: str, serve: tuple[str, ...] = UNTHROTTLED) -> Server:
+def start(
+    buildroot: Path, serve: tuple[str, ...] = UNTHROTTLED, timeout_s: float = PATIENCE_S
+) -> Server:
     """`serve` on ephemeral ports, once it has printed its two banner lines. No deadline: the
-    banner comes when it comes (the test runner's own timeout bounds a hang)."""
+    banner comes when it comes. Functions get `timeout_s` (not the template's 10 s, which eight
+    cold starts at once on a starved machine can spend before the handler runs)."""
     process = subprocess.Popen(
-        cli(buildroot, *args, "serve", "--port", "0", "--issuer-port", "0", *serve),
+        cli(
+            buildroot,
+            *("--timeout", str(timeout_s)),
+            *("serve", "--port", "0", "--issuer-port", "0", *serve),
+        ),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
