@@ -280,3 +280,13 @@ class Emulator:
 def answer_of(result: Result) -> dict[str, Any]:
     assert result.error is None, (result.error, result.logs)
     return dict(json.loads(result.payload["body"]))
+
+
+def listening(url: str) -> bool:
+    """Whether anything accepts connections at `url`'s host and port."""
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "", parts.port or 80), timeout=PATIENCE_S):
+            return True
+    except ConnectionRefusedError:
+        return False
