@@ -59,17 +59,17 @@ def test_a_caller_never_sees_another_callers_items_or_pages(server: Server) -> N
 def test_two_callers_in_parallel_each_find_all_their_calculations_and_only_theirs(
     server: Server,
 ) -> None:
-    # tests/calculator/service/test_concurrency.py's load, over HTTP: REQUESTS per caller from
-    # CONTAINERS clients at once, the callers interleaved (at most CONTAINERS in flight, within
-    # each function's reserved concurrency).
+    # tests/calculator/service/test_concurrency.py's load, over HTTP: HTTP_REQUESTS per caller
+    # from CONTAINERS clients at once, the callers interleaved (at most CONTAINERS in flight,
+    # within each function's reserved concurrency).
     callers = [f"parallel-{subject}" for subject in load.SUBJECTS]
-    requests = [(caller, n) for n in range(load.REQUESTS) for caller in callers]
+    requests = [(caller, n) for n in range(load.HTTP_REQUESTS) for caller in callers]
     with ThreadPoolExecutor(load.CONTAINERS) as pool:
         answers = list(pool.map(lambda request: add_as(server, *request), requests))
     written: dict[str, set[str]] = {}
     for caller in callers:
         written[caller] = {i for (c, _), i in zip(requests, answers, strict=True) if c == caller}
-    assert all(len(ids) == load.REQUESTS for ids in written.values())
+    assert all(len(ids) == load.HTTP_REQUESTS for ids in written.values())
     for caller in callers:
         listed, _ = history_of(server, caller, limit=100)
         assert sorted(listed) == sorted(written[caller])  # each exactly once, none of the other's
