@@ -60,6 +60,9 @@ def container(root: Path, name: str, layers: list[Path], aws_env: dict[str, str]
         function_name=name,
         region=REGION,
         extra_env=aws_env,
+        # These tests are about what the zips do, not how fast: a timeout (and so a store
+        # budget) that a starved machine cannot exhaust, where the default 3 s could be.
+        timeout_s=300.0,
     )
     return Container(sandbox)
 

@@ -18,6 +18,7 @@ from lambda_devkit.testing.aws import (
     create_history_table,
     dynamodb_client,
     dynamodb_clients,
+    patient_clients,
     silent_store,
 )
 from lambda_devkit.testing.context import FakeLambdaContext
@@ -43,8 +44,9 @@ def throttled(moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch) -> Itera
     direct = dynamodb_client(moto_server.endpoint)
     table = create_history_table(direct)
     with FaultProxy(moto_server.endpoint).running() as proxy:
-        monkeypatch.setattr(add, "store", HistoryStore(dynamodb_clients(proxy.endpoint), table))
-        yield Throttled(proxy, HistoryStore(dynamodb_clients(moto_server.endpoint), table))
+        # Patient clients: the faults are the proxy's, never a starved moto's slow answer.
+        monkeypatch.setattr(add, "store", HistoryStore(patient_clients(proxy.endpoint), table))
+        yield Throttled(proxy, HistoryStore(patient_clients(moto_server.endpoint), table))
 
 
 def test_throttled_writes_answer_503_and_record_nothing(
@@ -76,8 +78,9 @@ def test_server_stopped_mid_run_gives_503_not_200(
     api_event: EventFactory, lambda_context: LambdaContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     server = MotoServer().start()
+    # Patient clients: the fault is a refused connection, which no timeout has to notice.
     store = HistoryStore(
-        dynamodb_clients(server.endpoint), create_history_table(dynamodb_client(server.endpoint))
+        patient_clients(server.endpoint), create_history_table(dynamodb_client(server.endpoint))
     )
     monkeypatch.setattr(add, "store", store)
     assert post_add(api_event, lambda_context, "before")["statusCode"] == 200

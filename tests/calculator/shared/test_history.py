@@ -25,7 +25,7 @@ from lambda_devkit.testing.aws import (
     MotoServer,
     create_history_table,
     dynamodb_client,
-    dynamodb_clients,
+    patient_clients,
 )
 from lambda_devkit.testing.events import CALLER
 
@@ -65,7 +65,7 @@ def test_a_forged_cursor_is_rejected(store: HistoryStore) -> None:
 def test_each_item_expires_after_the_retention_period(moto_server: MotoServer) -> None:
     client = dynamodb_client(moto_server.endpoint)
     table = create_history_table(client)
-    store = HistoryStore(dynamodb_clients(moto_server.endpoint), table, retention_days=7)
+    store = HistoryStore(patient_clients(moto_server.endpoint), table, retention_days=7)
     store.record(CALLER, calculation("kept-a-week", 2, 3), epoch_ms=1_795_770_000_999)
     (item,) = client.scan(TableName=table)["Items"]
     assert item[EXPIRES_AT] == {"N": str(1_795_770_000 + 7 * 86_400)}

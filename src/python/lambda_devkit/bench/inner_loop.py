@@ -5,7 +5,10 @@ is edited and your pantsd keeps serving you), with that copy's own pantsd warm, 
 
 - no-op `./pants package ::`;
 - append a comment to one handler → `./pants package ::`, and the same for a shared module;
-- append a comment to one handler → `./pants check <its dir>:` and → `./pants test <its tests>`.
+- append a comment to one handler → `./pants check <its dir>:` and → `./pants test <its tests>`;
+- append a comment to a shared module every function uses → `./pants test ::`, everything else
+  cached: what a team waits for after its most common edit. It also names the slowest test file
+  that ran, which is the critical path when Pants runs files in parallel.
 
 Every edit is new (a random nonce), so no cache can answer for it. Baselines, measured in the
 same run with alternating repetitions:
@@ -16,7 +19,8 @@ same run with alternating repetitions:
   advantage: no build isolation and a local wheelhouse, so neither PyPI nor a fresh build venv
   is timed;
 - raw incremental mypy (warm `.mypy_cache`) and raw pytest on the same files, in one venv built
-  from the same lockfiles.
+  from the same lockfiles. For "edit shared → test ::", raw pytest runs the test files that
+  depend on the shared module (`./pants dependents --transitive`), in one process.
 
     ./pants run src/python/lambda_devkit/bench/inner_loop.py -- [--runs 5]
 
@@ -29,6 +33,7 @@ import argparse
 import hashlib
 import os
 import platform
+import re
 import secrets
 import shutil
 import signal
@@ -45,6 +50,8 @@ from pathlib import Path
 
 HANDLER = "src/python/calculator/functions/add/handler.py"
 SHARED = "src/python/calculator/shared/arithmetic.py"
+# The shared module the "edit shared -> test ::" scenario edits: every function imports it.
+SHARED_FOR_TESTS = "src/python/calculator/shared/numbers.py"
 HANDLER_TESTS = "tests/calculator/functions/add/test_handler.py"
 FUNCTIONS_DIR = "src/python/calculator/functions"
 SHARED_PACKAGE = "src/python/calculator/shared"
@@ -143,6 +150,9 @@ def stop_pantsd(clone: Path) -> None:
 class Results:
     times: dict[str, list[float]] = field(default_factory=dict)
     changed: dict[str, set[str]] = field(default_factory=dict)
+    # "edit shared -> test ::": the slowest test file of each run, and how many files ran.
+    critical_paths: list[str] = field(default_factory=list)
+    shared_tests: list[str] = field(default_factory=list)
 
     def add(self, name: str, seconds: float) -> None:
         self.times.setdefault(name, []).append(seconds)
@@ -175,6 +185,8 @@ class Workspace:
         self.pants("package", "::")
         self.pants("check", f"{FUNCTIONS_DIR}/add:")
         self.pants("test", HANDLER_TESTS)
+        print("benchmark: warming `./pants test ::` ...", file=sys.stderr)
+        self.test_all()
         print("benchmark: building the raw-tools venv from the lockfiles ...", file=sys.stderr)
         self._venv_from_locks()
         print(
@@ -221,12 +233,51 @@ class Workspace:
             {**os.environ, "MYPYPATH": source_roots(self.repo)},
         )
 
-    def raw_pytest(self) -> float:
+    def raw_pytest(self, *files: str) -> float:
         return timed(
-            [self.python, "-m", "pytest", "-q", HANDLER_TESTS],
+            [
+                self.python,
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                *(files or [HANDLER_TESTS]),
+            ],
             self.repo,
             {**os.environ, "PYTHONPATH": source_roots(self.repo)},
         )
+
+    def tests_depending_on(self, path: str) -> list[str]:
+        """The test files that depend on `path`, directly or not: what `test ::` reruns."""
+        listed = subprocess.run(
+            ["./pants", "dependents", "--transitive", path],
+            cwd=self.repo,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        files = {a.split(":")[0] for a in listed if a.startswith("tests/") and ".py:" in a}
+        return sorted(f for f in files if Path(f).name.startswith("test_"))
+
+    def test_all(self) -> tuple[float, str]:
+        """`./pants test ::`: its wall time, and the slowest test file that ran (not cached)."""
+        start = time.perf_counter()
+        completed = subprocess.run(
+            ["./pants", "test", "::"], cwd=self.repo, env=self.env, capture_output=True, text=True
+        )
+        seconds = time.perf_counter() - start
+        if completed.returncode != 0:
+            raise SystemExit(
+                f"benchmark: `./pants test ::` failed (exit {completed.returncode}):\n"
+                f"{completed.stderr[-5000:]}"
+            )
+        # Pants' summary: "✓ tests/x/test_y.py:tests succeeded in 12.34s." for each file that
+        # ran; cached ones say "(cached locally)" or "(memoized)" instead of a time.
+        ran = re.findall(r"(\S+\.py):\S+ succeeded in ([0-9.]+)s\.?$", completed.stderr, re.M)
+        slowest = max(ran, key=lambda item: float(item[1]), default=None)
+        return seconds, ("none" if slowest is None else f"{slowest[0]} {float(slowest[1]):.0f} s")
 
     def essay_flow(self) -> float:
         """The essay's Makefile: wheel the shared code, install it and the requirements into
@@ -314,8 +365,19 @@ def run(workspace: Workspace, runs: int) -> Results:
         with appended(workspace.repo / HANDLER):
             results.add("edit handler -> raw pytest", workspace.raw_pytest())
 
+    shared = workspace.repo / SHARED_FOR_TESTS
+    results.shared_tests = workspace.tests_depending_on(SHARED_FOR_TESTS)
+
+    def shared_edit_and_test_all() -> None:
+        with appended(shared):
+            seconds, slowest = workspace.test_all()
+        results.add("edit shared -> test ::", seconds)
+        results.critical_paths.append(slowest)
+        with appended(shared):
+            results.add("edit shared -> raw pytest", workspace.raw_pytest(*results.shared_tests))
+
     for repetition in range(runs):
-        order = [*scenarios.values(), check_and_test]
+        order = [*scenarios.values(), check_and_test, shared_edit_and_test_all]
         # Alternate the order, so that neither side always runs on a warmer machine.
         for scenario in order if repetition % 2 == 0 else reversed(order):
             scenario()
@@ -339,6 +401,7 @@ def report(results: Results, runs: int) -> None:
         ("edit shared -> package", "essay flow (any edit)"),
         ("edit handler -> check", "edit handler -> raw mypy"),
         ("edit handler -> test", "edit handler -> raw pytest"),
+        ("edit shared -> test ::", "edit shared -> raw pytest"),
     ]
     for ours, baseline in rows:
         mine, theirs = results.median(ours), results.median(baseline)
@@ -350,6 +413,11 @@ def report(results: Results, runs: int) -> None:
             f"{theirs / mine:.1f}x faster" if mine < theirs else f"{mine / theirs:.2f}x the time"
         )
         print(f"| {ours} | {mine:.2f} | {label} | {theirs:.2f} | {versus} | {changed} |")
+    print(
+        f"\nedit shared -> test :: ({SHARED_FOR_TESTS}): {len(results.shared_tests)} test files "
+        f"depend on it; the slowest that ran (the critical path), per repetition: "
+        + "; ".join(results.critical_paths)
+    )
 
 
 def main() -> None:

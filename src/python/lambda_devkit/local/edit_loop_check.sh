@@ -9,7 +9,7 @@
 # The serve and token commands are read from README.md; only their ports are replaced by free
 # ones, so that the check cannot collide with a server already on 3000 (and its issuer on 3001).
 set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+cd "$(dirname "${BASH_SOURCE[0]}")/../../../.."
 unset PANTS_CONFIG_FILES PANTS_PANTSD  # a developer's configuration: pantsd on
 
 readme_serve="$(grep -m1 -E '^\./pants .*run src/python/lambda_devkit/local/main\.py -- serve' README.md)" ||
@@ -35,7 +35,8 @@ running_pantsd="$(pantsd_pid)"
 
 finish() {
   if [[ -n "${server_pid}" ]]; then
-    kill -INT -- "-${server_pid}" 2>/dev/null || true
+    # SIGTERM to the ./pants process stops serve and all it started (stop_check.sh proves it).
+    kill -TERM "${server_pid}" 2>/dev/null || true
     wait "${server_pid}" 2>/dev/null || true
   fi
   cp "${scratch}/handler.py" "${handler}"
@@ -57,7 +58,7 @@ echo "edit loop: ${package}"
 ${package}
 
 echo "edit loop: ${serve}"
-setsid bash -c "exec ${serve}" >"${scratch}/serve.log" 2>&1 &
+${serve} >"${scratch}/serve.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 600); do
   grep -q '^Serving' "${scratch}/serve.log" && break

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -280,6 +281,22 @@ def throttling(args: argparse.Namespace, template: dict[str, Any]) -> Throttling
     return Throttling(rate, burst)
 
 
+# How often serve looks for its parent. Seconds: a user expects a stopped command to let go of
+# its ports within a few.
+ORPHAN_POLL_S = 0.5
+
+
+def stop_when_orphaned(stop: threading.Event) -> None:
+    """Sets `stop` once the process that started serve has gone. `./pants run` starts serve in
+    a session of its own, so a Pants client killed outright (SIGKILL, a crash) would otherwise
+    leave it holding its ports, its containers and the issuer; the orphan is re-parented."""
+    parent = os.getppid()
+    while not stop.wait(ORPHAN_POLL_S):
+        if os.getppid() != parent:
+            print("serve: the process that started it has gone; stopping", file=sys.stderr)
+            stop.set()
+
+
 def serve(args: argparse.Namespace) -> int:
     with IssuerServer(args.issuer_port) as issuer, running_service(args) as service:
         gateway = Gateway(service.template, issuer.url, throttling(args, service.template))
@@ -292,6 +309,7 @@ def serve(args: argparse.Namespace) -> int:
 
         signal.signal(signal.SIGTERM, shut_down)
         signal.signal(signal.SIGINT, shut_down)
+        threading.Thread(target=stop_when_orphaned, args=(stop,), daemon=True).start()
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         routes = sorted(str(r) for f in service.functions.values() for r in f.routes)

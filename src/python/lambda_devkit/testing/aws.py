@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import boto3
 from botocore.config import Config
 
-from calculator.shared.budget import FULL_ATTEMPT
+from calculator.shared.budget import Timeouts
 from calculator.shared.history import ClientFactory, HistoryStore, client_config
 
 if TYPE_CHECKING:
@@ -60,13 +60,26 @@ def dynamodb_client(endpoint: str, config: Config | None = None) -> DynamoDBClie
         region_name=REGION,
         aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-        config=config or client_config(FULL_ATTEMPT),
+        config=config or client_config(PATIENT),
     )
 
 
 def dynamodb_clients(endpoint: str) -> ClientFactory:
-    """What a HistoryStore makes its clients with, for `endpoint`."""
+    """What a HistoryStore makes its clients with, for `endpoint`: the time budget's timeouts,
+    as in Lambda. For the tests of the budget itself, whose faults are deterministic."""
     return lambda config: dynamodb_client(endpoint, config)
+
+
+# Timeouts a starved machine cannot exhaust: moto on a loaded 2-core machine can take seconds
+# to answer, and a test about what a handler does with a request must not turn that into a
+# 503. They bound a hang, not a speed.
+PATIENT = Timeouts(connect_s=60.0, read_s=300.0)
+
+
+def patient_clients(endpoint: str) -> ClientFactory:
+    """Clients for `endpoint` that ignore the budget's timeouts and wait for the store: a store
+    budget that CPU starvation cannot exhaust. Retries and deadlines still apply."""
+    return lambda config: dynamodb_client(endpoint, client_config(PATIENT))
 
 
 def create_history_table(client: DynamoDBClient, name: str | None = None) -> str:
@@ -81,7 +94,8 @@ def create_history_table(client: DynamoDBClient, name: str | None = None) -> str
 
 
 def history_store(endpoint: str) -> HistoryStore:
-    return HistoryStore(dynamodb_clients(endpoint), create_history_table(dynamodb_client(endpoint)))
+    """A fresh table on `endpoint`, behind patient clients (see PATIENT)."""
+    return HistoryStore(patient_clients(endpoint), create_history_table(dynamodb_client(endpoint)))
 
 
 THROTTLED = (
@@ -121,7 +135,7 @@ class FaultProxy:
                 if proxy._take_fault(target):
                     self._reply(400, proxy.fault, "application/x-amz-json-1.0")
                     return
-                connection = http.client.HTTPConnection(proxy.upstream, timeout=10)
+                connection = http.client.HTTPConnection(proxy.upstream, timeout=PATIENT.read_s)
                 headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
                 connection.request("POST", self.path, body=body, headers=headers)
                 response = connection.getresponse()

@@ -20,7 +20,7 @@ from lambda_devkit.testing.aws import (
     MotoServer,
     create_history_table,
     dynamodb_client,
-    dynamodb_clients,
+    patient_clients,
 )
 from lambda_devkit.testing.events import CALLER, EventFactory, as_caller
 
@@ -151,7 +151,7 @@ def test_dynamodb_refusing_a_cursor_is_a_400_not_a_503(
     table = create_history_table(dynamodb_client(moto_server.endpoint))
     with FaultProxy(moto_server.endpoint).running() as proxy:
         proxy.operation, proxy.fault, proxy.throttle = "Query", INVALID, 1
-        monkeypatch.setattr(history, "store", HistoryStore(dynamodb_clients(proxy.endpoint), table))
+        monkeypatch.setattr(history, "store", HistoryStore(patient_clients(proxy.endpoint), table))
         status, body = get(api_event, lambda_context, cursor=cursor_of("1795770000000#a"))
     assert (status, body["errors"]) == (
         400,

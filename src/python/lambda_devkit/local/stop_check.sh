@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# `serve` stops when told: the README's serve command (the `./pants` process, as a supervisor,
+# an IDE stop button, `timeout` or CI cleanup sees it) is sent SIGTERM, then started again and
+# sent SIGINT. Each time, within 5 s, nothing may listen on its ports and none of the processes
+# it ran (the server, its warm containers, the token issuer, moto) may be left. Run from
+# anywhere, after `./pants package ::`:
+#
+#     src/python/lambda_devkit/local/stop_check.sh [PORT ISSUER_PORT]
+#
+# Ports default to free ones; the serve command is README.md's, with only its ports replaced.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../../../.."
+
+readme_serve="$(grep -m1 -E '^\./pants .*run src/python/lambda_devkit/local/main\.py -- serve' README.md)" ||
+  {
+    echo "stop check: README.md has no serve command" >&2
+    exit 1
+  }
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+port="${1:-$(free_port)}"
+issuer_port="${2:-$(free_port)}"
+serve="${readme_serve/--port 3000/--port ${port}} --issuer-port ${issuer_port}"
+scratch="$(mktemp -d)"
+pants_pid=""
+
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# The process listening on a port and everything below it, from /proc (no lsof or ss needed).
+serving_processes() {
+  python3 - "$1" <<'EOF'
+import os, sys
+from pathlib import Path
+
+port = int(sys.argv[1])
+inodes = set()
+for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+    for line in Path(table).read_text().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A":  # LISTEN
+            inodes.add(fields[9])
+owners = set()
+for fd in Path("/proc").glob("[0-9]*/fd/*"):
+    try:
+        target = os.readlink(fd)
+    except OSError:
+        continue
+    if target.startswith("socket:[") and target[8:-1] in inodes:
+        owners.add(int(fd.parts[2]))
+found, frontier = set(owners), list(owners)
+while frontier:
+    for task in Path(f"/proc/{frontier.pop()}/task").glob("*"):
+        try:
+            children = (task / "children").read_text().split()
+        except OSError:
+            continue
+        for child in map(int, children):
+            if child not in found:
+                found.add(child)
+                frontier.append(child)
+print(" ".join(map(str, sorted(found))))
+EOF
+}
+
+alive() {  # any of the pids still running (zombies count as gone)
+  local pid
+  for pid in "$@"; do
+    [[ -r "/proc/${pid}/status" ]] && ! grep -q '^State:.Z' "/proc/${pid}/status" && return 0
+  done
+  return 1
+}
+
+finish() {
+  [[ -z "${pants_pid}" ]] || kill -KILL "${pants_pid}" 2>/dev/null || true
+  rm -rf "${scratch}"
+}
+trap finish EXIT
+
+check() {
+  local signal="$1" processes
+  echo "stop check: ${serve}"
+  # The command as a user's shell runs it: a child of this script, in its process group, with
+  # SIGINT and SIGQUIT at their defaults (bash would ignore them in a background command).
+  (
+    trap - INT QUIT
+    exec ${serve}
+  ) >"${scratch}/serve.log" 2>&1 &
+  pants_pid=$!
+  until grep -q '^Serving' "${scratch}/serve.log"; do
+    kill -0 "${pants_pid}" 2>/dev/null || {
+      cat "${scratch}/serve.log" >&2
+      exit 1
+    }
+    sleep 0.5
+  done
+  if ! listening "${port}" || ! listening "${issuer_port}"; then
+    echo "stop check: serve is not listening on ${port} and ${issuer_port}" >&2
+    exit 1
+  fi
+  # One request, so that a warm container is among what must stop.
+  local token
+  token="$(curl -s --max-time 300 -X POST "http://127.0.0.1:${issuer_port}/token" \
+    -H 'content-type: application/json' -d '{"sub": "stop-check"}' |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')"
+  curl -s --max-time 300 -X POST "http://127.0.0.1:${port}/add" -H "Authorization: Bearer ${token}" \
+    -H 'content-type: application/json' -d '{"a": 1, "b": 2}' | grep -q '"result":3' ||
+    {
+      echo "stop check: the request to serve failed" >&2
+      exit 1
+    }
+  # shellcheck disable=SC2207 # pids: words by design
+  processes=($(serving_processes "${port}"))
+  echo "stop check: SIG${signal} to ./pants (pid ${pants_pid}); serving: ${processes[*]}"
+  local sent
+  sent="$(date +%s.%N)"
+  kill "-${signal}" "${pants_pid}"
+  # 5 s is the promise to a user; polling stops the moment everything is gone.
+  local elapsed
+  while listening "${port}" || listening "${issuer_port}" || alive "${processes[@]}"; do
+    elapsed="$(python3 -c 'import sys, time; print(f"{time.time() - float(sys.argv[1]):.1f}")' "${sent}")"
+    if python3 -c 'import sys; sys.exit(float(sys.argv[1]) < 5)' "${elapsed}"; then
+      echo "stop check: 5 s after SIG${signal}, still up:" >&2
+      listening "${port}" && echo "  port ${port}" >&2
+      listening "${issuer_port}" && echo "  port ${issuer_port}" >&2
+      ps -o pid=,args= -p "$(
+        IFS=,
+        echo "${processes[*]}"
+      )" >&2 || true
+      exit 1
+    fi
+    sleep 0.1
+  done
+  wait "${pants_pid}" || true
+  pants_pid=""
+  echo "stop check: SIG${signal}: ports ${port} and ${issuer_port} free, ${#processes[@]} processes gone, within ${elapsed:-0.0} s"
+}
+
+check TERM
+check INT
+echo "stop check: OK"

@@ -1,0 +1,47 @@
+"""Fixtures of the local-server tests: a dist/ of their own, and one `serve` per test file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from lambda_devkit.local.service import LocalService, aws_environment
+from lambda_devkit.testing.local_server import (
+    ADD_ZIP,
+    Emulator,
+    Server,
+    lay_out_dist,
+    start,
+    stop,
+)
+
+
+@pytest.fixture(scope="module")
+def buildroot(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return lay_out_dist(tmp_path_factory.mktemp("buildroot"))
+
+
+@pytest.fixture(scope="module")
+def server(buildroot: Path) -> Iterator[Server]:
+    """One `serve` for a whole test file: starting one costs seconds, a request milliseconds."""
+    running = start(buildroot)
+    yield running
+    if running.process.poll() is None:
+        stop(running)
+
+
+@pytest.fixture
+def emulator(tmp_path: Path) -> Iterator[Emulator]:
+    """The add function's containers in process, on a dist/ of the test's own, running a gated
+    handler (build "first"). No store: the gated handler never calls one."""
+    root = lay_out_dist(tmp_path / "buildroot")
+    zip_path = root / ADD_ZIP
+    running = Emulator(
+        LocalService(root, aws_environment("http://127.0.0.1:9")), zip_path, zip_path.read_bytes()
+    )
+    running.build("first")
+    yield running
+    running.pool.shutdown(wait=False, cancel_futures=True)
+    running.service.close()
