@@ -5,7 +5,8 @@
 # Pants learns the list; infra/template.yaml deploys the same functions
 # (tests/calculator/test_template.py fails naming any difference) and everything else derives
 # from the template (src/python/lambda_devkit/service_spec.py).
-# `./pants run src/python/lambda_devkit/scaffold/new_function.py` adds to it.
+# `./pants run src/python/lambda_devkit/scaffold/new_function.py -- NAME` adds to it and
+# `.../remove_function.py -- NAME` removes from it (both rewrite the tuple below, parsed).
 # Tuples: Pants requires prelude values to be hashable.
 CALCULATOR_FUNCTIONS = (
     "add",

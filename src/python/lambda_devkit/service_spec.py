@@ -1,7 +1,8 @@
 """The service as infra/template.yaml declares it: the one place every test and tool reads it from.
 
 The template is the deploy-time truth: which functions exist, where their zips are, their
-routes, what each may do to the table, their environment, the layers and the table's keys.
+routes, what each may do to which table, their environment, the layers, and every table's
+name and keys (a fork renames or adds tables in the template, never here).
 Pants' BUILD files are the build-time truth (what `./pants package ::` writes), checked equal
 to the template by tests/calculator/test_template.py. Everything else (smoke, property and import tests,
 the cold-start benchmark, the rehearsal, the local server) derives its lists from here, so a
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import platform
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -19,7 +21,9 @@ from typing import Any, NamedTuple
 from lambda_devkit.template import (
     FUNCTION,
     LAYER,
+    TABLE,
     Artifact,
+    Unresolvable,
     artifacts,
     function_name_of,
     load,
@@ -30,8 +34,6 @@ from lambda_devkit.template import (
 # pants.toml [source] root of the functions' code: a target in src/python/a/b is packaged to
 # dist/src.python.a.b/ and imported as `a.b`.
 SOURCE_ROOT = "src/python"
-# The logical id of the table every function's policy is scoped to.
-TABLE = "HistoryTable"
 # Where each function's API Gateway event fixture is (src/python/lambda_devkit/testing/events.py loads it by name).
 EVENTS_DIR = Path("tests/events")
 
@@ -60,7 +62,13 @@ class Function:
     resource: str  # e.g. AddFunction
     artifact: str  # e.g. dist/src.python.calculator.functions.add/lambda.zip
     routes: tuple[Route, ...]
-    table_actions: frozenset[str]  # what its policy grants on the table, e.g. dynamodb:PutItem
+    # What its policies grant on each table of the template: (table's logical id, actions).
+    table_grants: tuple[tuple[str, frozenset[str]], ...] = ()
+
+    @property
+    def table_actions(self) -> frozenset[str]:
+        """What its policies grant on any table, e.g. dynamodb:PutItem."""
+        return frozenset(action for _, actions in self.table_grants for action in actions)
 
     @property
     def built(self) -> Path:
@@ -96,29 +104,49 @@ def _routes(resource: dict[str, Any]) -> tuple[Route, ...]:
     )
 
 
-def _table_actions(resource: dict[str, Any]) -> frozenset[str]:
-    """The actions the function's inline policy statements allow on the table's ARN."""
-    granted: set[str] = set()
+def _table_of(resource: Any, tables: frozenset[str]) -> str | None:
+    """The table a policy statement's Resource is (`!GetAtt T.Arn`, or `!Sub ${T.Arn}...`
+    for its indexes), if it is one of `tables`."""
+    if isinstance(resource, dict) and set(resource) == {"Fn::GetAtt"}:
+        name, attribute = resource["Fn::GetAtt"]
+        return str(name) if name in tables and attribute == "Arn" else None
+    if isinstance(resource, dict) and set(resource) == {"Fn::Sub"}:
+        text = str(resource["Fn::Sub"])
+        return next((t for t in sorted(tables) if text.startswith(f"${{{t}.Arn}}")), None)
+    return None
+
+
+def _table_grants(
+    resource: dict[str, Any], tables: frozenset[str]
+) -> tuple[tuple[str, frozenset[str]], ...]:
+    """The actions the function's inline policy statements allow on each table's ARN."""
+    granted: dict[str, set[str]] = {}
     for policy in resource["Properties"].get("Policies", []):
         if not isinstance(policy, dict) or "Statement" not in policy:
             raise ValueError(f"only inline policy statements are supported, not {policy!r}")
         for statement in policy["Statement"]:
-            if statement.get("Resource") == {"Fn::GetAtt": [TABLE, "Arn"]}:
-                actions = statement["Action"]
-                granted |= {actions} if isinstance(actions, str) else set(actions)
-    return frozenset(granted)
+            targets = statement.get("Resource")
+            for target in targets if isinstance(targets, list) else [targets]:
+                table = _table_of(target, tables)
+                if table is not None:
+                    actions = statement["Action"]
+                    granted.setdefault(table, set()).update(
+                        {actions} if isinstance(actions, str) else actions
+                    )
+    return tuple((table, frozenset(actions)) for table, actions in sorted(granted.items()))
 
 
 def functions(template: dict[str, Any] | None = None) -> list[Function]:
     """Every function the template deploys, sorted by name."""
     template = template or _template()
+    table_ids = frozenset(t.resource for t in tables(template))
     found = [
         Function(
             name=function_name_of(a.path),
             resource=a.resource,
             artifact=a.path,
             routes=_routes(template["Resources"][a.resource]),
-            table_actions=_table_actions(template["Resources"][a.resource]),
+            table_grants=_table_grants(template["Resources"][a.resource], table_ids),
         )
         for a in artifacts(template)
         if a.resource_type == FUNCTION
@@ -166,20 +194,77 @@ def built_layers(architecture: str, template: dict[str, Any] | None = None) -> l
     return [a.built for a in layers(architecture, template)]
 
 
-def _resolve(value: Any, template: dict[str, Any], table_name: str) -> str:
-    value = resolve(template, value, parameter_values(template))
-    if value == {"Ref": TABLE}:
-        return table_name
+@dataclass(frozen=True)
+class Table:
+    """One AWS::DynamoDB::Table of the template: what creating it elsewhere (moto) needs."""
+
+    resource: str  # its logical id, e.g. HistoryTable
+    properties: Mapping[str, Any]
+
+    def name(self, values: Mapping[str, str], template: Mapping[str, Any]) -> str:
+        """Its TableName on a deploy with the parameter `values` (the stage filled in)."""
+        if "TableName" not in self.properties:
+            raise Unresolvable(f"{self.resource} has no TableName: CloudFormation would make one")
+        name = resolve(template, self.properties["TableName"], values)
+        if not isinstance(name, str):
+            raise Unresolvable(f"{self.resource}.TableName {name!r}: not evaluated offline")
+        return name
+
+    def create_request(self, name: str) -> dict[str, Any]:
+        """create_table's arguments for this table under `name`: its keys, attributes and
+        indexes as the template declares them, billed on demand (moto ignores capacity)."""
+        request: dict[str, Any] = {"TableName": name, "BillingMode": "PAY_PER_REQUEST"}
+        for key in ("KeySchema", "AttributeDefinitions"):
+            request[key] = [dict(k) for k in self.properties[key]]
+        for key in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+            if key in self.properties:
+                request[key] = [
+                    {k: v for k, v in index.items() if k != "ProvisionedThroughput"}
+                    for index in self.properties[key]
+                ]
+        return request
+
+
+def tables(template: dict[str, Any] | None = None) -> list[Table]:
+    """Every DynamoDB table the template declares, in the template's order."""
+    template = template or _template()
+    return [
+        Table(resource, resource_spec.get("Properties", {}))
+        for resource, resource_spec in template["Resources"].items()
+        if resource_spec["Type"] == TABLE
+    ]
+
+
+def table_names(
+    stage: str, template: dict[str, Any] | None = None, overrides: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Each table's logical id -> its TableName on a deploy to `stage`, as the template
+    names it (parameters at their defaults, but Stage and `overrides`)."""
+    template = template or _template()
+    values = parameter_values(template, {"Stage": stage, **(overrides or {})})
+    return {table.resource: table.name(values, template) for table in tables(template)}
+
+
+def _resolve(
+    value: Any, template: dict[str, Any], table_names: Mapping[str, str], values: Mapping[str, str]
+) -> str:
+    value = resolve(template, value, values)
+    if isinstance(value, dict) and set(value) == {"Ref"} and value["Ref"] in table_names:
+        return table_names[value["Ref"]]
     if isinstance(value, str | int | float):
         return str(value)
     raise ValueError(f"cannot resolve {value!r} in a function's environment outside AWS")
 
 
 def function_environment(
-    table_name: str, name: str | None = None, template: dict[str, Any] | None = None
+    table_names: Mapping[str, str],
+    name: str | None = None,
+    template: dict[str, Any] | None = None,
+    parameters: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """The variables the template gives a function (Globals, then the function's own), with
-    the table's name and parameters' defaults filled in, as on a default deploy."""
+    each table's name from `table_names` (logical id -> name) and the parameters filled in:
+    their defaults, but `parameters` (as a deploy's --parameter-overrides)."""
     template = template or _template()
     variables = dict(
         template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
@@ -187,14 +272,5 @@ def function_environment(
     if name is not None:
         own = template["Resources"][function(name, template).resource]["Properties"]
         variables.update(own.get("Environment", {}).get("Variables", {}))
-    return {key: _resolve(value, template, table_name) for key, value in variables.items()}
-
-
-def table_schema(template: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The table's KeySchema and AttributeDefinitions, as create_table takes them."""
-    template = template or _template()
-    properties = template["Resources"][TABLE]["Properties"]
-    return {
-        "KeySchema": [dict(k) for k in properties["KeySchema"]],
-        "AttributeDefinitions": [dict(a) for a in properties["AttributeDefinitions"]],
-    }
+    values = parameter_values(template, parameters)
+    return {key: _resolve(value, template, table_names, values) for key, value in variables.items()}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ import yaml
 TEMPLATE = Path("infra/template.yaml")
 FUNCTION = "AWS::Serverless::Function"
 LAYER = "AWS::Serverless::LayerVersion"
+TABLE = "AWS::DynamoDB::Table"
 # Which property of each SAM resource type names its zip.
 ARTIFACT_PROPERTY = {FUNCTION: "CodeUri", LAYER: "ContentUri"}
 
@@ -131,9 +133,34 @@ def condition_holds(template: Mapping[str, Any], condition: Any, values: Mapping
     raise Unresolvable(f"condition {condition!r}: not evaluated offline")
 
 
+# `${Name}` in an Fn::Sub string; `${!Literal}` is CloudFormation's escape for a literal `${`.
+_SUB_REFERENCE = re.compile(r"\$\{(!?)([^}]*)\}")
+
+
+def substitute(text: str, values: Mapping[str, str]) -> str:
+    """An Fn::Sub string with each `${Name}` replaced from `values` (parameters, and pseudo
+    parameters such as AWS::Region if given): the one place `${Stage}` is filled in."""
+
+    def replace(found: re.Match[str]) -> str:
+        escaped, name = found.groups()
+        if escaped:
+            return "${" + name + "}"
+        if name not in values:
+            raise Unresolvable(f"Fn::Sub {text!r}: ${{{name}}} is not a parameter with a value")
+        return values[name]
+
+    return _SUB_REFERENCE.sub(replace, text)
+
+
 def resolve(template: Mapping[str, Any], value: Any, values: Mapping[str, str]) -> Any:
     """`value` as deployed with the parameter `values`: Fn::If chosen, a Ref to a parameter
-    replaced by its value, None for AWS::NoValue; anything else (a Ref to a resource) as is."""
+    replaced by its value, an Fn::Sub string of parameters filled in, None for AWS::NoValue;
+    anything else (a Ref to a resource, an Fn::Sub naming one) as is."""
+    if isinstance(value, dict) and set(value) == {"Fn::Sub"} and isinstance(value["Fn::Sub"], str):
+        try:
+            return substitute(value["Fn::Sub"], values)
+        except Unresolvable:
+            return value  # names a resource (its ARN, its id): known only once deployed
     if isinstance(value, dict) and set(value) == {"Fn::If"}:
         condition, when_true, when_false = value["Fn::If"]
         chosen = when_true if condition_holds(template, condition, values) else when_false

@@ -165,7 +165,7 @@ def top_level_packages_loaded(tmp_path: Path, function: str) -> set[str]:
         # Handlers create their DynamoDB client at import: the template's environment (the table
         # name), a region, credentials.
         extra_env={
-            **service_spec.function_environment("guard", function),
+            **service_spec.function_environment(service_spec.table_names("guard"), function),
             "AWS_ACCESS_KEY_ID": "guard",
             "AWS_SECRET_ACCESS_KEY": "guard",
         },

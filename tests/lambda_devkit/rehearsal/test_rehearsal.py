@@ -14,8 +14,9 @@ import pytest
 
 from lambda_devkit import service_spec
 from lambda_devkit import template as sam
+from lambda_devkit.moto_server import moto_endpoint
 from lambda_devkit.rehearsal.deploy import Target, deploy, guards, verify
-from lambda_devkit.rehearsal.moto_server import moto_endpoint
+from lambda_devkit.testing.dist import lay_out_dist
 
 ADD_ZIP = service_spec.function("add").artifact
 
@@ -23,24 +24,20 @@ ADD_ZIP = service_spec.function("add").artifact
 @pytest.fixture
 def buildroot(tmp_path: Path) -> Path:
     """A copy of what Pants built, laid out as dist/ under a build root, free to modify."""
-    for artifact in sam.artifacts(sam.load()):
-        target = tmp_path / artifact.path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(artifact.built.read_bytes())
-    return tmp_path
+    return lay_out_dist(tmp_path)
 
 
 @pytest.fixture(params=["arm64", "x86_64"])
 def target(request: pytest.FixtureRequest) -> Iterator[Target]:
     architecture: str = request.param  # type: ignore[attr-defined]
-    with moto_endpoint() as endpoint:
+    with moto_endpoint(stacks=True) as endpoint:
         yield Target(endpoint=endpoint, architecture=architecture)
 
 
 @pytest.fixture
 def one_target() -> Iterator[Target]:
     """For checks that do not depend on the architecture: one deployment, not two."""
-    with moto_endpoint() as endpoint:
+    with moto_endpoint(stacks=True) as endpoint:
         yield Target(endpoint=endpoint)
 
 
@@ -80,15 +77,14 @@ def test_deployed_stack_matches_the_build(buildroot: Path, target: Target) -> No
     assert "cognito-idp" in enforced[0]
     assert enforced[1:] == [
         "throttling per route: burst 20, 10 requests/s, beyond them 429",
-        "history items expire after 90 days (TTL on expires_at); table caps: 100 reads/s, "
-        "100 writes/s",
+        "table HistoryTable: items expire (TTL on expires_at); caps: 100 reads/s, 100 writes/s",
         "reserved concurrency per function: 10",
     ]
 
 
 def test_snapstart_is_on_when_asked_for(buildroot: Path) -> None:
     template = sam.load()
-    with moto_endpoint() as endpoint:
+    with moto_endpoint(stacks=True) as endpoint:
         target = Target(endpoint=endpoint, snapstart=True)
         deployed = deploy(template, buildroot, target)
         assert verify(template, deployed, buildroot, target) == []
@@ -97,7 +93,7 @@ def test_snapstart_is_on_when_asked_for(buildroot: Path) -> None:
 def test_a_template_that_ignores_the_snapstart_parameter_is_caught(buildroot: Path) -> None:
     template = sam.load()
     del template["Globals"]["Function"]["SnapStart"]
-    with moto_endpoint() as endpoint:
+    with moto_endpoint(stacks=True) as endpoint:
         target = Target(endpoint=endpoint, snapstart=True)
         deployed = deploy(template, buildroot, target)
         assert verify(template, deployed, buildroot, target) == [
@@ -186,7 +182,7 @@ def test_a_route_without_the_authorizer_is_caught(buildroot: Path, one_target: T
 
 def test_guard_parameters_reach_the_deployed_functions(buildroot: Path) -> None:
     template = sam.load()
-    with moto_endpoint() as endpoint:
+    with moto_endpoint(stacks=True) as endpoint:
         target = Target(
             endpoint=endpoint,
             overrides={
@@ -206,12 +202,15 @@ def test_guard_parameters_reach_the_deployed_functions(buildroot: Path) -> None:
         enforced, _ = guards(deployed, sam.parameter_values(template, target.parameters))
         assert '"https://login.example.com/"' in enforced[0]
         assert "2 requests/s" in enforced[1]
-        assert "after 7 days" in enforced[2]
+        config = target.client("lambda").get_function_configuration(
+            FunctionName="calculator-rehearsal-add"
+        )
+        assert str(config["Environment"]["Variables"]["HISTORY_RETENTION_DAYS"]) == "7"
 
 
 def test_no_reserved_concurrency_when_set_to_zero(buildroot: Path) -> None:
     template = sam.load()
-    with moto_endpoint() as endpoint:
+    with moto_endpoint(stacks=True) as endpoint:
         target = Target(endpoint=endpoint, overrides={"ReservedConcurrency": "0"})
         deployed = deploy(template, buildroot, target)
         assert verify(template, deployed, buildroot, target) == []
@@ -230,5 +229,5 @@ def test_a_template_without_ttl_or_honest_throttling_is_caught(
     problems = verify(changed, deployed, buildroot, target)
     assert problems == [
         "stage $default: throttling is {'ThrottlingBurstLimit': '20', 'ThrottlingRateLimit': 10000}",
-        "the history table's TTL is {}, not on expires_at",
+        "table HistoryTable: no TTL (TimeToLiveSpecification is {})",
     ]

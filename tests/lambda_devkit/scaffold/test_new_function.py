@@ -1,46 +1,40 @@
 """The function generator, run into a scratch copy of the repo: every file it touches is right.
 
 What it writes must be what the repo's own checks accept: the template parses, cfn-lint is
-clean, the new function is in the template, the Pants list and README as the others are, its
-handler has the frame of every existing handler, and its generated unit test passes.
+clean, the new function is in the template and the Pants list as the others are, its handler
+has the frame of every existing handler, and its generated unit test passes. It must work on
+any valid formatting of the template and the prelude.
 """
 
 from __future__ import annotations
 
 import ast
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
-from cfnlint.api import lint_all
+import yaml
 
 from lambda_devkit import service_spec
 from lambda_devkit import template as sam
-from lambda_devkit.docs_tables import differences, function_row
+from lambda_devkit.scaffold import prelude
 from lambda_devkit.scaffold.new_function import (
-    PRELUDE,
-    TEMPLATE,
     NewFunction,
     Refused,
     add_function,
+    main,
+)
+from lambda_devkit.scaffold.remove_function import remove_function
+from lambda_devkit.testing.tree import (
+    drift,
+    lint,
+    prelude_source_functions,
+    run_pytest,
+    scratch_copy,
 )
 
-# What the generator reads, and what the generated unit test needs to run (its conftest).
-COPIED = [
-    "README.md",
-    "docs/**/*.md",
-    "tests/calculator/answers.toml",
-    str(TEMPLATE),
-    str(PRELUDE),
-    "src/python/calculator/functions/*/BUILD",
-    "src/python/calculator/functions/*/handler.py",
-    "tests/calculator/functions/*/BUILD",
-    "tests/events/*.json",
-    "tests/conftest.py",
-]
+TEMPLATE = sam.TEMPLATE
+PRELUDE = prelude.PRELUDE
 
 
 def fresh(stem: str) -> str:
@@ -56,33 +50,12 @@ NEW = [
 ]
 
 
-def scratch_copy(root: Path) -> Path:
-    for pattern in COPIED:
-        matches = list(Path().glob(pattern))
-        assert matches, f"{pattern} is not in the test's sandbox"
-        for path in matches:
-            (root / path).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(path, root / path)
-    return root
-
-
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = scratch_copy(tmp_path_factory.mktemp("repo"))
     for new in NEW:
         add_function(root, new)
     return root
-
-
-def prelude_functions(root: Path) -> list[str]:
-    tree = ast.parse((root / PRELUDE).read_text())
-    (value,) = [
-        node.value
-        for node in tree.body
-        if isinstance(node, ast.Assign)
-        and [t.id for t in node.targets if isinstance(t, ast.Name)] == ["CALCULATOR_FUNCTIONS"]
-    ]
-    return list(ast.literal_eval(value))
 
 
 def test_the_template_deploys_each_new_function_with_its_route_and_no_table_access(
@@ -106,6 +79,8 @@ def test_the_template_deploys_each_new_function_with_its_route_and_no_table_acce
 def test_each_new_block_has_the_shape_of_the_existing_ones_but_the_policy(
     generated: Path,
 ) -> None:
+    # When a property is added to every function (or a per-function resource), this fails
+    # until scaffold/templates/resources.yaml.tmpl has it too.
     template = sam.load(generated / TEMPLATE)
     resources = template["Resources"]
     for existing in service_spec.functions():
@@ -117,22 +92,14 @@ def test_each_new_block_has_the_shape_of_the_existing_ones_but_the_policy(
 
 
 def test_cfn_lint_reports_nothing_on_the_generated_template(generated: Path) -> None:
-    matches = lint_all((generated / TEMPLATE).read_text())
-    assert [str(m) for m in matches if not m.rule.id.startswith("I")] == []
+    assert lint(generated) == []
 
 
 def test_pants_packages_each_new_function_for_the_tests(generated: Path) -> None:
-    assert prelude_functions(generated) == sorted(
-        [*prelude_functions(Path()), *(new.name for new in NEW)]
+    assert prelude_source_functions(generated) == sorted(
+        [*prelude_source_functions(Path()), *(new.name for new in NEW)]
     )
-
-
-def test_the_docs_have_each_new_functions_row(generated: Path) -> None:
-    assert differences(generated) == []
-    template = sam.load(generated / TEMPLATE)
-    readme = (generated / "README.md").read_text()
-    for new in NEW:
-        assert function_row(service_spec.function(new.name, template)) in readme
+    assert drift(generated) == []
 
 
 def frame(handler: Path) -> list[str]:
@@ -150,7 +117,7 @@ def frame(handler: Path) -> list[str]:
 
 
 def test_each_new_handler_has_the_frame_of_every_existing_handler(generated: Path) -> None:
-    # When the way handlers are written changes, this fails until the generator follows.
+    # When the way handlers are written changes, this fails until the templates follow.
     for existing in service_spec.functions():
         path = Path(service_spec.SOURCE_ROOT, *existing.handler_module.split(".")).with_suffix(
             ".py"
@@ -158,39 +125,69 @@ def test_each_new_handler_has_the_frame_of_every_existing_handler(generated: Pat
         for new in NEW:
             generated_handler = generated / "src/python/calculator/functions" / new.name
             assert frame(generated_handler / "handler.py") == frame(path), (
-                f"the generator writes a handler unlike {path}: update new_function.py"
+                f"the generator writes a handler unlike {path}: update scaffold/templates/"
             )
 
 
 def test_the_generated_unit_tests_pass(generated: Path) -> None:
-    tests = [
-        str(generated / "tests/calculator/functions" / n.name / "test_handler.py") for n in NEW
-    ]
-    # The scratch tree first (its handlers, its conftest), then this test's own import path
-    # (absolute: the run's working directory is the scratch tree).
-    path = [
-        str(generated / "src/python"),
-        str(generated / "tests"),
-        *map(os.path.abspath, sys.path),
-    ]
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "--import-mode=importlib",
-            *tests,
-        ],
-        capture_output=True,
-        text=True,
-        cwd=generated,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in path if p)},
-    )
+    tests = [generated / "tests/calculator/functions" / n.name / "test_handler.py" for n in NEW]
+    completed = run_pytest(generated, tests)
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "7 passed" in completed.stdout, completed.stdout
+
+
+def reformatted(template_text: str) -> str:
+    """The same template as other valid YAML: long-form intrinsics, keys sorted (Resources
+    reordered, Parameters after Outputs), 4-space indentation, no comments."""
+    data = yaml.load(template_text, Loader=sam._TemplateLoader)
+    return yaml.safe_dump(data, indent=4, sort_keys=True, width=200)
+
+
+def test_a_reformatted_and_reordered_template_is_edited_as_well(tmp_path: Path) -> None:
+    root = scratch_copy(tmp_path)
+    (root / TEMPLATE).write_text(reformatted((root / TEMPLATE).read_text()))
+    before = sam.load(root / TEMPLATE)
+    new = NEW[0]
+    add_function(root, new)
+    after = sam.load(root / TEMPLATE)
+    assert set(after["Resources"]) - set(before["Resources"]) == {
+        f"{new.pascal}Function",
+        f"{new.pascal}LogGroup",
+    }
+    assert {k: v for k, v in after.items() if k != "Resources"} == {
+        k: v for k, v in before.items() if k != "Resources"
+    }
+    assert lint(root) == []
+    remove_function(root, new.name)
+    assert sam.load(root / TEMPLATE) == before
+
+
+def test_a_reformatted_prelude_is_edited_as_well(tmp_path: Path) -> None:
+    root = scratch_copy(tmp_path)
+    path = root / PRELUDE
+    names = prelude.functions(root)
+    original = path.read_text()
+    one_line = f"{prelude.FUNCTIONS_NAME} = ({', '.join(repr(n) for n in names)},)  # inline"
+    # The tuple on one line, with single quotes and a trailing comment, after a new statement.
+    text = original.replace(
+        original[original.index(f"{prelude.FUNCTIONS_NAME} = (") : original.index(")\n") + 1],
+        f"UNRELATED = ('x',)\n{one_line}",
+    )
+    path.write_text(text)
+    add_function(root, NEW[1])
+    assert prelude.functions(root) == sorted([*names, NEW[1].name])
+    assert "UNRELATED = ('x',)\n" in path.read_text()
+    assert path.read_text().endswith(original[original.index(")\n") + 2 :])
+
+
+def test_adding_then_removing_a_function_gives_back_every_file(tmp_path: Path) -> None:
+    root = scratch_copy(tmp_path)
+    before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    add_function(root, NEW[0])
+    remove_function(root, NEW[0].name)
+    after = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    assert sorted(after) == sorted(before)
+    assert [p for p in before if before[p] != after[p]] == []
 
 
 @pytest.mark.parametrize(
@@ -201,13 +198,38 @@ def test_the_generated_unit_tests_pass(generated: Path) -> None:
         (NewFunction("Total", "GET", "/total"), "'Total' is not a function name"),
         (NewFunction("import", "GET", "/import"), "'import' is not a function name"),
         (NewFunction("total", "GET", "total"), "'total' is not a path"),
+        (NewFunction("total", "PUT", "/total"), "'PUT' is not a method the scaffold writes"),
     ],
 )
 def test_a_function_that_cannot_be_added_is_refused_saying_why(
     tmp_path: Path, new: NewFunction, refusal: str
 ) -> None:
     root = scratch_copy(tmp_path)
-    before = (root / TEMPLATE).read_text()
+    before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
     with pytest.raises(Refused, match=f"^{refusal}"):
         add_function(root, new)
+    assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == before
+
+
+def flow_style_resources(text: str) -> str:
+    data: dict[str, Any] = yaml.load(text, Loader=sam._TemplateLoader)
+    resources = yaml.safe_dump(data.pop("Resources"), default_flow_style=True, width=10**9)
+    return yaml.safe_dump(data, sort_keys=False) + "Resources: " + resources
+
+
+@pytest.mark.parametrize(
+    ("template", "refusal"),
+    [
+        (lambda text: text + "\n  : [", "cannot be parsed"),
+        (flow_style_resources, "Resources is written in flow style"),
+    ],
+)
+def test_a_template_it_cannot_edit_is_refused_on_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], template: Any, refusal: str
+) -> None:
+    root = scratch_copy(tmp_path)
+    (root / TEMPLATE).write_text(template((root / TEMPLATE).read_text()))
+    before = (root / TEMPLATE).read_text()
+    assert main([NEW[1].name, "--root", str(root)]) == 2
+    assert refusal in capsys.readouterr().err
     assert (root / TEMPLATE).read_text() == before

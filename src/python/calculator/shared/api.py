@@ -1,6 +1,6 @@
 """The HTTP API's plumbing, shared by every function: routing, validation, errors, logging.
 
-Each function builds an `Api`, declares its routes on it (`@app.post("/add")` over the route's
+Each function builds an `Api`, declares its routes on it (`@app.post("/path")` over the route's
 function) and hands every event to `app.resolve`. Everything a client can get wrong is
 answered here, once, as a 4xx with a JSON body naming the field and the problem. Anything
 else is a 500 with a generic body and the request id in the log.

@@ -45,7 +45,7 @@ Limit = Annotated[int, BeforeValidator(_digits_only)]
 
 
 class Operands(BaseModel):
-    """`POST /add` and `POST /multiply` body: `{"a": <number>, "b": <number>}`."""
+    """A calculation route's body: `{"a": <number>, "b": <number>}`."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

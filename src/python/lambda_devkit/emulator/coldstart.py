@@ -45,17 +45,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import boto3
-from moto.server import ThreadedMotoServer
-
 from lambda_devkit import service_spec
 from lambda_devkit import template as sam
 from lambda_devkit.emulator.sandbox import Sandbox, runtime_python
+from lambda_devkit.moto_server import (
+    FAKE_CREDENTIALS,
+    REGION,
+    create_tables,
+    dynamodb_client,
+    moto_endpoint,
+)
 
 TREES = ("packaged", "precompiled")
-REGION = "us-east-1"
-# moto accepts any credentials; these keep botocore from looking for real ones.
-CREDENTIALS = {"AWS_ACCESS_KEY_ID": "coldstart", "AWS_SECRET_ACCESS_KEY": "coldstart"}
 # unchecked-hash: valid whatever the files' mtimes, and never re-checked against sources.
 INVALIDATION = ("--invalidation-mode", "unchecked-hash")
 # Lambda's python3.13 runtime: isolated from the environment, no site, no bytecode writing.
@@ -209,37 +210,22 @@ def import_breakdown(sandbox: Sandbox) -> Counter[str]:
 
 
 @contextmanager
-def history_table(template: dict[str, Any]) -> Iterator[dict[str, str]]:
-    """moto's server on loopback with the template's history table; yields the AWS env."""
+def tables(template: dict[str, Any]) -> Iterator[dict[str, str]]:
+    """moto's server on loopback with the template's tables; yields the functions' AWS env."""
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        endpoint = f"http://{host}:{port}"
-        client = boto3.client(
-            "dynamodb",
-            endpoint_url=endpoint,
-            region_name=REGION,
-            aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-        )
-        client.create_table(
-            TableName="coldstart",
-            **service_spec.table_schema(template),
-            BillingMode="PAY_PER_REQUEST",
+    with moto_endpoint() as endpoint:
+        names = create_tables(
+            dynamodb_client(endpoint), service_spec.table_names("coldstart", template), template
         )
         yield {
-            **CREDENTIALS,
+            **FAKE_CREDENTIALS,
             "AWS_ENDPOINT_URL_DYNAMODB": endpoint,
-            **service_spec.function_environment("coldstart", template=template),
+            **service_spec.function_environment(names, template=template),
         }
-    finally:
-        server.stop()
 
 
 def fresh_event(events: Path, name: str, scratch: Path) -> Path:
-    """The smoke test's event for `name`, with a request id of its own (a new history row)."""
+    """The smoke test's event for `name`, with a request id of its own (a new item, if it writes one)."""
     event: dict[str, Any] = json.loads((events / f"{name}.json").read_text())
     event["requestContext"]["requestId"] = uuid.uuid4().hex[:16]
     event["requestContext"]["timeEpoch"] = int(time.time() * 1000)
@@ -283,7 +269,7 @@ def main() -> None:
 
     scratch = Path(tempfile.mkdtemp(prefix="coldstart-"))
     try:
-        with history_table(template) as aws_env:
+        with tables(template) as aws_env:
             trees = {
                 name: unpack(scratch / name, args.dist, declared, layers, aws_env) for name in TREES
             }

@@ -31,7 +31,7 @@ from jwt.algorithms import RSAAlgorithm
 ALGORITHM = "RS256"
 # The audience local tokens are issued for; the local authorizer accepts this one in place of
 # the template's JwtAudience (as the local issuer replaces JwtIssuer).
-AUDIENCE = "calculator-local"
+AUDIENCE = "local-api"
 DEFAULT_SUBJECT = "local-user"
 DEFAULT_LIFETIME_S = 3600
 DISCOVERY_PATH = "/.well-known/openid-configuration"

@@ -55,7 +55,7 @@ from lambda_devkit.local.gateway import (
 )
 from lambda_devkit.local.issuer import AUDIENCE, DEFAULT_SUBJECT, TOKEN_PATH, IssuerServer
 from lambda_devkit.local.service import LocalService, aws_environment
-from lambda_devkit.rehearsal.moto_server import moto_endpoint
+from lambda_devkit.moto_server import moto_endpoint
 from lambda_devkit.template import Unresolvable
 
 # API Gateway's payload limit: a larger request is refused before any function sees it.
@@ -80,8 +80,9 @@ def running_service(args: argparse.Namespace) -> Iterator[LocalService]:
         return
     with moto_endpoint() as endpoint:
         service = LocalService(args.buildroot, aws_environment(endpoint), args.timeout)
-        service.create_table()
-        print(f"AWS: moto server at {endpoint}, table {service.table_name}", file=sys.stderr)
+        service.create_tables()
+        names = ", ".join(service.table_names.values()) or "none"
+        print(f"AWS: moto server at {endpoint}, tables: {names}", file=sys.stderr)
         try:
             yield service
         finally:

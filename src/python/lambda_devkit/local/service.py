@@ -20,17 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import boto3
-
 from lambda_devkit import service_spec
 from lambda_devkit import template as sam
 from lambda_devkit.emulator.container import Container, Result
 from lambda_devkit.emulator.sandbox import Sandbox
 from lambda_devkit.local.gateway import resolved
+from lambda_devkit.moto_server import FAKE_CREDENTIALS, REGION, create_tables, dynamodb_client
 
 STAGE = "local"
-REGION = "us-east-1"
-FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
 # Concurrent executions of a function the template reserves none for. Lambda would let it use
 # the account's unreserved pool (1,000 by default); this machine could not run that many.
 UNRESERVED_CONCURRENCY = 10
@@ -63,11 +60,6 @@ class Pool:
     idle: list[Container] = field(default_factory=list)
     busy: dict[Container, Version] = field(default_factory=dict)
     builds: itertools.count[int] = field(default_factory=itertools.count)
-
-
-def _sub_stage(value: Any) -> str:
-    text = value.get("Fn::Sub", "") if isinstance(value, dict) else str(value)
-    return str(text).replace("${Stage}", STAGE)
 
 
 class LocalService:
@@ -111,10 +103,10 @@ class LocalService:
         ]
         if missing:
             raise FileNotFoundError(f"{missing[0]} is missing: run `./pants package ::` first")
-        self.table_name = _sub_stage(
-            self.template["Resources"][service_spec.TABLE]["Properties"]["TableName"]
-        )
-        self._scratch = Path(tempfile.mkdtemp(prefix="calculator-local-"))
+        # Parameters as on a deploy to the stage `local`: the names the template gives things.
+        self.parameters = sam.parameter_values(self.template, {"Stage": STAGE})
+        self.table_names = service_spec.table_names(STAGE, self.template)
+        self._scratch = Path(tempfile.mkdtemp(prefix="lambda-devkit-local-"))
         self._pools = {name: Pool() for name in self.functions}
 
     @property
@@ -127,21 +119,16 @@ class LocalService:
                 return function
         return None
 
-    def create_table(self) -> None:
-        """The history table as the template declares it, at the configured endpoint."""
-        spec: dict[str, Any] = self.template["Resources"][service_spec.TABLE]["Properties"]
-        client: Any = boto3.client(
-            "dynamodb",
-            endpoint_url=self.aws_env.get("AWS_ENDPOINT_URL_DYNAMODB"),
-            region_name=REGION,
-            aws_access_key_id=self.aws_env["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=self.aws_env["AWS_SECRET_ACCESS_KEY"],
-        )
-        client.create_table(
-            TableName=self.table_name,
-            **service_spec.table_schema(self.template),
-            BillingMode=spec.get("BillingMode", "PAY_PER_REQUEST"),
-        )
+    def create_tables(self) -> None:
+        """Every table the template declares, at the configured endpoint."""
+        client = dynamodb_client(self.aws_env.get("AWS_ENDPOINT_URL_DYNAMODB"))
+        create_tables(client, self.table_names, self.template)
+
+    def function_name(self, function: Function) -> str:
+        """Its FunctionName on a deploy to the stage `local`, or Lambda's own pattern."""
+        properties = self.template["Resources"][function.resource]["Properties"]
+        name = sam.resolve(self.template, properties.get("FunctionName"), self.parameters)
+        return name if isinstance(name, str) else f"{STAGE}-{function.resource}"
 
     def _signature(self, function: Function) -> tuple[int, ...]:
         stats = [p.stat() for p in (function.zip_path, *self.layers)]
@@ -159,14 +146,14 @@ class LocalService:
                 root,
                 function.zip_path,
                 self.layers,
-                function_name=f"calculator-{STAGE}-{function.name}",
+                function_name=self.function_name(function),
                 memory_mb=self.memory_mb,
                 timeout_s=self.timeout_s,
                 region=REGION,
                 extra_env={
                     **self.aws_env,
                     **service_spec.function_environment(
-                        self.table_name, function.name, self.template
+                        self.table_names, function.name, self.template
                     ),
                 },
             )

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import boto3.session
 from samtranslator.translator.transform import transform
 
-from calculator.shared.history import EXPIRES_AT, RETENTION_DAYS_ENV
+from lambda_devkit import service_spec
 from lambda_devkit.service_spec import functions as declared_functions
 from lambda_devkit.service_spec import layers as declared_layers
 from lambda_devkit.template import (
@@ -30,6 +30,7 @@ from lambda_devkit.template import (
     Artifact,
     artifacts,
     code_sha256,
+    condition_holds,
     function_name_of,
     parameter_values,
     resolve,
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
 
 BASIC_EXECUTION = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
-ARTIFACT_BUCKET = "calculator-deploy-artifacts"
+ARTIFACT_BUCKET = "rehearsal-deploy-artifacts"
 
 
 class _NoManagedPolicies:
@@ -57,7 +58,7 @@ class Target:
 
     endpoint: str
     region: str = "us-east-1"
-    stack: str = "calculator-rehearsal"
+    stack: str = "rehearsal"
     stage: str = "rehearsal"
     architecture: str = "arm64"
     snapstart: bool = False
@@ -121,7 +122,12 @@ def deploy(template: dict[str, Any], buildroot: Path, target: Target) -> dict[st
     """Creates the stack, or updates it if it exists; returns the deployed template."""
     cloudformation: CloudFormationClient = target.client("cloudformation")
     body = json.dumps(to_cloudformation(package(template, buildroot, target), target))
-    parameters = [{"ParameterKey": k, "ParameterValue": v} for k, v in target.parameters.items()]
+    declared = template.get("Parameters", {})
+    parameters = [
+        {"ParameterKey": k, "ParameterValue": v}
+        for k, v in target.parameters.items()
+        if k in declared  # CloudFormation refuses a parameter the template does not declare
+    ]
     stacks = cloudformation.list_stacks().get("StackSummaries", [])
     live = {s["StackName"] for s in stacks if s["StackStatus"] != "DELETE_COMPLETE"}
     if target.stack in live:
@@ -160,18 +166,25 @@ def verify(
     values = parameter_values(template, target.parameters)
     # What the template grants each function on the table; that this is exactly what its code
     # uses is the smoke test's business (tests/calculator/packaged/test_packaged_functions.py).
-    table_actions = {f.name: f.table_actions for f in declared_functions(template)}
-    table = target.client("dynamodb").describe_table(TableName=physical["HistoryTable"])["Table"]
-    if [(k["AttributeName"], k["KeyType"]) for k in table["KeySchema"]] != [
-        ("pk", "HASH"),
-        ("sk", "RANGE"),
-    ]:
-        problems.append(f"table {table['TableName']} has keys {table['KeySchema']}")
+    grants = {f.name: dict(f.table_grants) for f in declared_functions(template)}
+    dynamodb = target.client("dynamodb")
+    table_arns: dict[str, str] = {}
+    for declared_table in service_spec.tables(template):
+        table = dynamodb.describe_table(TableName=physical[declared_table.resource])["Table"]
+        table_arns[declared_table.resource] = table["TableArn"]
+        keys = [(k["AttributeName"], k["KeyType"]) for k in table["KeySchema"]]
+        wanted_keys = [
+            (k["AttributeName"], k["KeyType"]) for k in declared_table.properties["KeySchema"]
+        ]
+        if keys != wanted_keys:
+            problems.append(f"table {table['TableName']} has keys {keys}, expected {wanted_keys}")
 
     for artifact in artifacts(template):
         expected_sha = code_sha256(buildroot / artifact.path)
         if artifact.resource_type == LAYER:
-            problems += _verify_layer(artifact, expected_sha, deployed, target, lambda_client)
+            problems += _verify_layer(
+                artifact, expected_sha, template, deployed, values, lambda_client
+            )
             continue
         name = function_name_of(artifact.path)
         function = lambda_client.get_function(FunctionName=physical[artifact.resource])
@@ -192,29 +205,37 @@ def verify(
         problems += _verify_function_template(
             artifact, name, deployed, values, layers, wanted, alias
         )
-        problems += _verify_role(name, config["Role"], table["TableArn"], table_actions[name], iam)
+        problems += _verify_role(name, config["Role"], table_arns, grants[name], iam)
         problems += _verify_function_guards(name, physical[artifact.resource], values, target)
+        problems += _verify_environment(
+            name,
+            config,
+            service_spec.function_environment(
+                {t: physical[t] for t in table_arns}, name, template, target.parameters
+            ),
+        )
     return problems + guards(deployed, values)[1]
 
 
 def _verify_layer(
     artifact: Artifact,
     expected_sha: str,
+    template: dict[str, Any],
     deployed: dict[str, Any],
-    target: Target,
+    values: dict[str, str],
     lambda_client: LambdaClient,
 ) -> list[str]:
     logical = _logical_layer_id(deployed, artifact.resource)
+    condition = template["Resources"][artifact.resource].get("Condition")
     if logical is None or (
-        "Condition" in deployed["Resources"][logical]
-        and (deployed["Resources"][logical]["Condition"] != _condition_for(target))
+        condition is not None and not condition_holds(template, condition, values)
     ):
-        return []  # excluded by its Condition: the other architecture's build
+        return []  # excluded by its Condition (e.g. the other architecture's build)
     # moto reports no physical id for layers and names them <stack>-<logical id>-<suffix>.
     names = [
         layer["LayerName"]
         for layer in lambda_client.list_layers()["Layers"]
-        if layer["LayerName"] in (_layer_name(deployed, logical, target),)
+        if layer["LayerName"] == _layer_name(deployed, logical, values)
         or f"-{logical}-" in layer["LayerName"]
     ]
     if not names:
@@ -231,14 +252,10 @@ def _verify_layer(
     return []
 
 
-def _layer_name(deployed: dict[str, Any], logical: str, target: Target) -> str:
-    name = deployed["Resources"][logical]["Properties"].get("LayerName", {})
-    sub = name.get("Fn::Sub", "") if isinstance(name, dict) else str(name)
-    return str(sub).replace("${Stage}", target.stage)
-
-
-def _condition_for(target: Target) -> str:
-    return "IsArm64" if target.architecture == "arm64" else "IsX8664"
+def _layer_name(deployed: dict[str, Any], logical: str, values: dict[str, str]) -> str:
+    return str(
+        resolve(deployed, deployed["Resources"][logical]["Properties"].get("LayerName"), values)
+    )
 
 
 def _logical_layer_id(deployed: dict[str, Any], resource: str) -> str | None:
@@ -362,18 +379,23 @@ def guards(deployed: dict[str, Any], values: dict[str, str]) -> tuple[list[str],
         )
     if not stages:
         problems.append("the HTTP API has no stage with throttling")
-    (table,) = [r["Properties"] for r in resources.values() if r["Type"] == _TABLE]
-    ttl = table.get("TimeToLiveSpecification", {})
-    if ttl != {"AttributeName": EXPIRES_AT, "Enabled": True}:
-        problems.append(f"the history table's TTL is {ttl}, not on {EXPIRES_AT}")
-    caps = {k: resolve(deployed, v, values) for k, v in table.get("OnDemandThroughput", {}).items()}
-    if caps != {k: values[f"Table{k}"] for k in _TABLE_CAPS}:
-        problems.append(f"the history table's on-demand caps are {caps}")
-    report.append(
-        f"history items expire after {values['HistoryRetentionDays']} days (TTL on {EXPIRES_AT});"
-        f" table caps: {caps.get('MaxReadRequestUnits')} reads/s, "
-        f"{caps.get('MaxWriteRequestUnits')} writes/s"
-    )
+    for logical, table in [
+        (n, r["Properties"]) for n, r in resources.items() if r["Type"] == _TABLE
+    ]:
+        # Storage and throughput are what a flood costs: every table expires its items and
+        # caps its on-demand throughput.
+        ttl = table.get("TimeToLiveSpecification", {})
+        if not (ttl.get("Enabled") is True and ttl.get("AttributeName")):
+            problems.append(f"table {logical}: no TTL (TimeToLiveSpecification is {ttl})")
+        caps = {
+            k: resolve(deployed, v, values) for k, v in table.get("OnDemandThroughput", {}).items()
+        }
+        if sorted(caps) != sorted(_TABLE_CAPS) or not all(str(v).isdigit() for v in caps.values()):
+            problems.append(f"table {logical}: on-demand caps are {caps}")
+        report.append(
+            f"table {logical}: items expire (TTL on {ttl.get('AttributeName')}); caps: "
+            f"{caps.get('MaxReadRequestUnits')} reads/s, {caps.get('MaxWriteRequestUnits')} writes/s"
+        )
     reserved = values["ReservedConcurrency"]
     report.append(f"reserved concurrency per function: {reserved if reserved != '0' else 'none'}")
     return report, problems
@@ -398,12 +420,19 @@ def _verify_function_guards(
     wanted = None if values["ReservedConcurrency"] == "0" else int(values["ReservedConcurrency"])
     if reserved != wanted:
         problems.append(f"{name}: reserved concurrency is {reserved}, expected {wanted}")
-    config = lambda_client.get_function_configuration(FunctionName=function)
-    retention = config.get("Environment", {}).get("Variables", {}).get(RETENTION_DAYS_ENV)
-    # AWS passes environment values as strings; moto keeps a Number parameter's type.
-    if str(retention) != values["HistoryRetentionDays"]:
-        problems.append(f"{name}: {RETENTION_DAYS_ENV} is {retention!r}")
     return problems
+
+
+def _verify_environment(name: str, config: Any, wanted: dict[str, str]) -> list[str]:
+    """The function's variables are the template's, parameters and table names filled in."""
+    actual = config.get("Environment", {}).get("Variables", {})
+    # AWS passes environment values as strings; moto keeps a Number parameter's type.
+    actual = {key: str(value) for key, value in actual.items()}
+    return [
+        f"{name}: {key} is {actual.get(key)!r}, expected {value!r}"
+        for key, value in sorted(wanted.items())
+        if actual.get(key) != value
+    ]
 
 
 def _parse_policy(text: str) -> Any:
@@ -416,8 +445,14 @@ def _parse_policy(text: str) -> Any:
 
 
 def _verify_role(
-    name: str, role_arn: str, table_arn: str, declared: frozenset[str], iam: IAMClient
+    name: str,
+    role_arn: str,
+    table_arns: dict[str, str],
+    declared: dict[str, frozenset[str]],
+    iam: IAMClient,
 ) -> list[str]:
+    """The role may do what the template grants on the tables it names, and nothing else."""
+    granted_on = {table_arns[table]: actions for table, actions in declared.items()}
     problems = []
     role = role_arn.rsplit("/", 1)[-1]
     granted: set[str] = set()
@@ -432,12 +467,17 @@ def _verify_role(
             actions = [actions] if isinstance(actions, str) else actions
             resources = statement["Resource"]
             resources = [resources] if isinstance(resources, str) else resources
-            if statement.get("Effect") == "Allow" and resources != [table_arn]:
+            if statement.get("Effect") != "Allow":
+                continue
+            # On the tables it names only (a table's indexes are `<table ARN>/index/...`);
+            # which actions, the comparison below says.
+            if any(r.split("/index/")[0] not in granted_on for r in resources):
                 problems.append(f"{name}: {policy_name} grants {actions} on {resources}")
             granted |= set(actions)
-    if granted != declared:
+    everything = frozenset().union(*declared.values())
+    if granted != everything:
         problems.append(
-            f"{name}: may {sorted(granted)}, but the template grants only {sorted(declared)}"
+            f"{name}: may {sorted(granted)}, but the template grants only {sorted(everything)}"
         )
     attached = {
         p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]

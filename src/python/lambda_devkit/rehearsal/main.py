@@ -15,8 +15,8 @@ import warnings
 from pathlib import Path
 
 from lambda_devkit import template as sam
+from lambda_devkit.moto_server import moto_endpoint
 from lambda_devkit.rehearsal.deploy import Target, deploy, guards, verify
-from lambda_devkit.rehearsal.moto_server import moto_endpoint
 
 
 def main() -> None:
@@ -39,7 +39,7 @@ def main() -> None:
     if missing:
         sys.exit(f"rehearsal: {missing[0]} is missing; run `./pants package ::` first.")
 
-    with moto_endpoint() as endpoint:
+    with moto_endpoint(stacks=True) as endpoint:
         target = Target(endpoint=endpoint, architecture=args.architecture, snapstart=args.snapstart)
         deployed = deploy(template, args.buildroot, target)
         problems = verify(template, deployed, args.buildroot, target)

@@ -1,7 +1,7 @@
 """AWS for tests, over the real wire protocol on loopback: moto in server mode, plus faults.
 
-`MotoServer` is moto's HTTP server on 127.0.0.1 (an ephemeral port); boto3 reaches it through
-endpoint configuration exactly as it would reach AWS. `FaultProxy` sits between the two and
+`MotoServer` (lambda_devkit.moto_server) is moto's HTTP server on 127.0.0.1; the tables on it
+are the template's (`create_tables`). `FaultProxy` sits between a client and the server and
 answers chosen DynamoDB operations with the errors AWS sends when it throttles.
 """
 
@@ -16,52 +16,22 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 
-import boto3
 from botocore.config import Config
 
 from calculator.shared.budget import Timeouts
-from calculator.shared.history import ClientFactory, HistoryStore, client_config
+from calculator.shared.history import TABLE_NAME_ENV, ClientFactory, HistoryStore, client_config
+from lambda_devkit import moto_server, service_spec
+from lambda_devkit.moto_server import FAKE_CREDENTIALS, REGION, MotoServer, create_tables
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-REGION = "us-east-1"
-# moto accepts any credentials; these keep boto3 from looking for real ones.
-FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
-_table_names = itertools.count()
-
-
-class MotoServer:
-    """moto's server mode on loopback, started and stopped explicitly."""
-
-    def __init__(self) -> None:
-        # Imported here, not at the top: moto's server (Flask, every moto backend) takes ~1.2 s to
-        # import, which every test file would pay at collection through conftest.py, whether
-        # or not it starts a server.
-        from moto.server import ThreadedMotoServer
-
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        self.endpoint = ""
-
-    def start(self) -> MotoServer:
-        self._server.start()
-        host, port = self._server.get_host_and_port()
-        self.endpoint = f"http://{host}:{port}"
-        return self
-
-    def stop(self) -> None:
-        self._server.stop()
+__all__ = ["FAKE_CREDENTIALS", "REGION", "MotoServer", "create_tables"]
+_table_sets = itertools.count()
 
 
 def dynamodb_client(endpoint: str, config: Config | None = None) -> DynamoDBClient:
-    return boto3.client(
-        "dynamodb",
-        endpoint_url=endpoint,
-        region_name=REGION,
-        aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-        config=config or client_config(PATIENT),
-    )
+    return moto_server.dynamodb_client(endpoint, config or client_config(PATIENT))
 
 
 def dynamodb_clients(endpoint: str) -> ClientFactory:
@@ -82,15 +52,21 @@ def patient_clients(endpoint: str) -> ClientFactory:
     return lambda config: dynamodb_client(endpoint, client_config(PATIENT))
 
 
-def create_history_table(client: DynamoDBClient, name: str | None = None) -> str:
-    """The history table with the template's keys (see calculator.shared.history)."""
-    # Imported here: the template parser (cfn-lint) is not worth importing into every test
-    # module that imports this one without creating a table.
-    from lambda_devkit.service_spec import table_schema
+def fresh_tables(client: DynamoDBClient) -> dict[str, str]:
+    """Every table the template declares, created afresh from its schema under names no
+    earlier call used (logical id -> name): the one table fixture."""
+    stage = f"test{next(_table_sets)}"
+    # Not `client` itself: its timeouts are a request budget's (2 s), and the first request
+    # to moto loads its DynamoDB backend, which takes longer than that on a busy machine.
+    setup = moto_server.dynamodb_client(client.meta.endpoint_url)
+    return create_tables(setup, service_spec.table_names(stage))
 
-    name = name or f"history-{next(_table_names)}"
-    client.create_table(TableName=name, **table_schema(), BillingMode="PAY_PER_REQUEST")
-    return name
+
+def create_history_table(client: DynamoDBClient) -> str:
+    """Fresh tables; the name of the one the template gives the functions as the history
+    table (the variable calculator.shared.history reads), whatever the template calls it."""
+    environment = service_spec.function_environment(fresh_tables(client))
+    return environment[TABLE_NAME_ENV]
 
 
 def history_store(endpoint: str) -> HistoryStore:

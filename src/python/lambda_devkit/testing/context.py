@@ -11,10 +11,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 class FakeLambdaContext:
     """The context attributes Powertools' logger and the handlers' time budget read."""
 
-    function_name: str = "calculator-test"
+    function_name: str = "function-under-test"
     function_version: str = "$LATEST"
     memory_limit_in_mb: int = 128
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:calculator-test"
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:function-under-test"
     aws_request_id: str = "6f2c1d8e-0000-4000-8000-000000000000"
     remaining_ms: int = 10_000
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from calculator.shared.identity import caller_of
-from lambda_devkit.service_spec import EVENTS_DIR
+from lambda_devkit.service_spec import EVENTS_DIR, functions
 
 EventFactory = Callable[..., dict[str, Any]]
 
@@ -35,5 +35,5 @@ def without_caller(event: dict[str, Any]) -> dict[str, Any]:
     return {**event, "requestContext": context}
 
 
-# The caller every fixture carries (a Cognito access token's claims).
-CALLER = caller_of(load_event("add"))
+# The caller every fixture carries (a Cognito access token's claims), whichever functions exist.
+CALLER = caller_of(load_event(functions()[0].name))

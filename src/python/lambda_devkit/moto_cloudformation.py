@@ -1,16 +1,12 @@
-"""moto in server mode on 127.0.0.1, as the rehearsal's AWS endpoint."""
+"""What moto's CloudFormation lacks for a SAM stack, added on import (moto_server.py imports it)."""
 
 from __future__ import annotations
 
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from moto.awslambda.models import LambdaAlias, LambdaVersion, LayerVersion, lambda_backends
 from moto.cloudformation import parsing
 from moto.core.common_models import CloudFormationModel
-from moto.server import ThreadedMotoServer
 
 
 def _layer_version_ref_is_its_arn() -> None:
@@ -95,18 +91,5 @@ def _version_number_is_an_attribute() -> None:
     parsing.get_name_type_map.cache_clear()
 
 
-@contextmanager
-def moto_endpoint() -> Iterator[str]:
-    """A fresh moto server; yields its endpoint URL. State starts empty (moto keeps it per
-    process, so the server's reset API clears what an earlier server left)."""
-    _layer_version_ref_is_its_arn()
-    _version_number_is_an_attribute()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        endpoint = f"http://{host}:{port}"
-        urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"))
-        yield endpoint
-    finally:
-        server.stop()
+_layer_version_ref_is_its_arn()
+_version_number_is_an_attribute()

@@ -1,0 +1,119 @@
+"""`./pants run src/python/lambda_devkit/scaffold/remove_function.py -- NAME`: the reverse of new_function.py.
+
+Removes a Lambda function everywhere it is declared:
+
+- its handler directory and its tests directory (whole), and tests/events/NAME.json;
+- from the template: the function and every entry that belongs only to it, found by
+  references, not names (its log group, its alarms, a parameter or an output only it uses);
+- NAME from the BUILD prelude's function list (pants-plugins/build_prelude.py);
+- the docs' function tables, if the tree has lambda_devkit/docs_tables.py.
+
+It refuses, writing nothing, a name the template does not deploy, the last function (a service
+of none has nothing for the scaffold to add to), and a function that other code imports (a
+shared module, another test) or that a template entry names along with other functions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import sys
+from pathlib import Path
+
+from lambda_devkit import service_spec
+from lambda_devkit import template as sam
+from lambda_devkit.scaffold import prelude
+from lambda_devkit.scaffold.layout import Refused, layout, load_template, refuse_edit, update_docs
+from lambda_devkit.scaffold.prelude import PreludeRefused
+from lambda_devkit.scaffold.sam_edit import EditRefused, Entry, owned_by, remove_entries
+
+TEMPLATE = sam.TEMPLATE
+PRELUDE = prelude.PRELUDE
+# Where other code could import a function from: everything Python of the tree but its own.
+SEARCHED = ("src", "tests", "pants-plugins")
+
+__all__ = ["Refused", "main", "remove_function"]
+
+
+def importers(root: Path, module: str, own: list[Path]) -> list[Path]:
+    """Python files outside `own` that import `module` (or from it)."""
+    pattern = re.compile(rf"^\s*(from|import)\s+{re.escape(module)}\b", re.MULTILINE)
+    found = []
+    for top in SEARCHED:
+        for path in sorted((root / top).rglob("*.py")):
+            if any(path.is_relative_to(o) for o in own):
+                continue
+            if pattern.search(path.read_text(errors="replace")):
+                found.append(path.relative_to(root))
+    return found
+
+
+def remove_function(root: Path, name: str) -> tuple[list[Path], list[Entry]]:
+    """Removes `name` under `root`; returns the paths removed or changed, and the template
+    entries removed. Everything is checked before the first file changes."""
+    text, template = load_template(root)
+    where = layout(template)
+    declared = {f.name: f for f in service_spec.functions(template)}
+    if name not in declared:
+        known = ", ".join(sorted(declared)) or "none"
+        raise Refused(f"the template deploys no function {name!r} (it deploys: {known})")
+    if len(declared) == 1:
+        raise Refused(
+            f"{name!r} is the last function: a service needs one (add another with "
+            "new_function.py first)"
+        )
+    function = declared[name]
+    source_dir = root / function.target_dir
+    tests_dir = root / where.function_tests_dir(name)
+    event = root / function.event
+    package = function.handler_module.rsplit(".", 1)[0]
+    users = importers(root, package, [source_dir, tests_dir])
+    if users:
+        raise Refused(
+            f"{package} is imported by {', '.join(map(str, users))}: move what they use to "
+            "shared code first"
+        )
+    try:
+        names = prelude.functions(root)
+        entries = sorted(
+            owned_by(template, function.resource, keep_types=[sam.FUNCTION]),
+            key=lambda e: (e[0], e[1]),
+        )
+        edited = remove_entries(text, entries)
+    except EditRefused as error:
+        raise refuse_edit(error) from None
+    except PreludeRefused as error:
+        raise Refused(str(error)) from None
+    changed = [p for p in (source_dir, tests_dir, event) if p.exists()]
+    for path in changed:
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+    (root / TEMPLATE).write_text(edited)
+    prelude.write_functions(root, [n for n in names if n != name])
+    docs = update_docs(root)
+    return [*changed, root / TEMPLATE, root / PRELUDE, *docs], entries
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("name", help="the function to remove, as the template names its zip")
+    parser.add_argument("--root", type=Path, default=Path.cwd(), help="the build root")
+    args = parser.parse_args(argv)
+    try:
+        changed, entries = remove_function(args.root, args.name)
+    except Refused as refusal:
+        print(f"remove_function: {refusal}", file=sys.stderr)
+        return 2
+    print(f"Removed function {args.name!r}:")
+    for path in changed:
+        print(f"  {path.relative_to(args.root)}")
+    print(f"  from {TEMPLATE}: {', '.join(f'{s}.{n}' for s, n in entries)}")
+    print("Next: ./pants tailor --check update-build-files --check lint check test package ::")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

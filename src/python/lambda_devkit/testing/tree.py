@@ -1,0 +1,126 @@
+"""A scratch copy of the service's tree, and the checks a tree the scaffold changed must pass."""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from cfnlint.api import lint_all
+
+from lambda_devkit import service_spec
+from lambda_devkit import template as sam
+from lambda_devkit.scaffold import prelude
+from lambda_devkit.scaffold.layout import layout
+
+
+def copied() -> list[str]:
+    """What the scaffold reads and writes, and what the functions' unit tests need to run: the
+    service's code and tests (wherever the template says they are), the events, the conftest,
+    the template and the prelude."""
+    where = layout(sam.load())
+    package_dir, tests_dir = where.functions_dir.parent, where.tests_dir.parent
+    return [
+        str(sam.TEMPLATE),
+        str(prelude.PRELUDE),
+        f"{package_dir}/**/*.py",
+        f"{package_dir}/**/BUILD",
+        f"{tests_dir}/**/*.py",
+        f"{tests_dir}/**/BUILD",
+        f"{service_spec.EVENTS_DIR}/*.json",
+        "tests/conftest.py",
+        # The docs whose tables the scaffold re-renders, and the data of those tables.
+        "README.md",
+        "docs/**/*.md",
+        "tests/calculator/answers.toml",
+    ]
+
+
+def scratch_copy(root: Path) -> Path:
+    """The tree's service, as the sandbox of the calling test has it, copied under `root`."""
+    for pattern in copied():
+        matches = [p for p in Path().glob(pattern) if p.is_file()]
+        assert matches, f"{pattern} is not in the test's sandbox"
+        for path in matches:
+            (root / path).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, root / path)
+    return root
+
+
+def function_dirs(root: Path) -> set[str]:
+    """Every function directory whose BUILD declares a python_aws_lambda_function."""
+    functions_dir = layout(sam.load(root / sam.TEMPLATE)).functions_dir
+    return {
+        build.parent.name
+        for build in (root / functions_dir).glob("*/BUILD")
+        if re.search(r"^python_aws_lambda_function\(", build.read_text(), re.MULTILINE)
+    }
+
+
+def drift(root: Path) -> list[str]:
+    """How the template, the prelude's list and the BUILD files disagree on the functions."""
+    template = {f.name for f in service_spec.functions(sam.load(root / sam.TEMPLATE))}
+    listed = set(prelude.functions(root))
+    built = function_dirs(root)
+    problems = []
+    if listed != template:
+        problems.append(f"prelude {sorted(listed)} != template {sorted(template)}")
+    if built != template:
+        problems.append(f"BUILD files {sorted(built)} != template {sorted(template)}")
+    return problems
+
+
+def lint(root: Path) -> list[str]:
+    """cfn-lint's errors and warnings on the tree's template (informational rules are opt-in)."""
+    matches = lint_all((root / sam.TEMPLATE).read_text())
+    return [str(m) for m in matches if not m.rule.id.startswith("I")]
+
+
+def prelude_source_functions(root: Path) -> list[str]:
+    tree = ast.parse((root / prelude.PRELUDE).read_text())
+    (value,) = [
+        node.value
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        and [t.id for t in node.targets if isinstance(t, ast.Name)] == [prelude.FUNCTIONS_NAME]
+    ]
+    return list(ast.literal_eval(value))
+
+
+def run_pytest(root: Path, tests: list[Path]) -> subprocess.CompletedProcess[str]:
+    """pytest on `tests` in the scratch tree: its sources and conftest first, then this test's
+    own import path (absolute: the run's working directory is the scratch tree)."""
+    path = [str(root / "src/python"), str(root / "tests"), *map(os.path.abspath, sys.path)]
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--import-mode=importlib",
+            *map(str, tests),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in path if p)},
+    )
+
+
+def mentions(root: Path, patterns: list[str]) -> list[str]:
+    """`path: match` for every match of the regular expressions `patterns` in the files under
+    `root` (a directory, or one file)."""
+    compiled = [re.compile(p) for p in patterns]
+    found = []
+    paths = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+    for path in paths:
+        text = path.read_text(errors="replace")
+        for pattern in compiled:
+            found += [f"{path}: {m.group()}" for m in pattern.finditer(text)]
+    return found

@@ -1,0 +1,116 @@
+"""A fork, made of the scaffold's commands in a scratch copy of the tree, passes the tree's checks.
+
+Removing an example function, or every example but one and then adding GET and POST functions,
+leaves a tree whose template loads and lints clean, whose template, prelude and BUILD files
+agree, whose remaining functions' unit tests pass, and in which nothing names what went.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from lambda_devkit import service_spec
+from lambda_devkit.docs_tables import differences
+from lambda_devkit import template as sam
+from lambda_devkit.scaffold.layout import layout
+from lambda_devkit.scaffold.new_function import NewFunction, add_function
+from lambda_devkit.scaffold.remove_function import remove_function
+from lambda_devkit.testing.tree import drift, lint, mentions, run_pytest, scratch_copy
+
+# The example calculations; history stays (it is what the others write to).
+EXAMPLES = ["add", "multiply"]
+
+
+def traces(name: str) -> list[str]:
+    """Patterns of what would name the function `name` anywhere in a tree: its package,
+    directory, route, resources, event fixture and zip."""
+    function = service_spec.function(name)
+    names = [
+        function.handler_module.removesuffix(".handler"),
+        function.target_dir,
+        function.resource,
+        function.resource.replace("Function", "LogGroup"),
+        str(function.event),
+        function.built.parent.name,
+    ]
+    # A route's path, but not a longer one it starts (/add is not /address).
+    routes = [rf"{re.escape(route.path)}(?![\w/-])" for route in function.routes]
+    return [*map(re.escape, names), *routes]
+
+
+def checked(root: Path) -> list[str]:
+    """The scratch tree's checks: its template loads and lints clean, its lists agree, and its
+    functions' unit tests pass; every problem, as text."""
+    template = sam.load(root / sam.TEMPLATE)
+    problems = lint(root) + drift(root)
+    tests_dir = root / layout(template).tests_dir
+    tests = sorted(tests_dir.glob("*/test_*.py"))
+    if not tests:
+        return [*problems, "no function tests to run"]
+    completed = run_pytest(root, tests)
+    if completed.returncode != 0:
+        problems.append(completed.stdout + completed.stderr)
+    return problems
+
+
+def test_removing_an_example_function_leaves_a_green_tree_that_never_names_it(
+    tmp_path: Path,
+) -> None:
+    root = scratch_copy(tmp_path)
+    remove_function(root, "multiply")
+    assert checked(root) == []
+    assert "multiply" not in {f.name for f in service_spec.functions(sam.load(root / sam.TEMPLATE))}
+    # Code, tests, BUILD files, fixtures and the template never name it again; the docs'
+    # generated tables are re-rendered without it (prose examples are the fork's to rewrite).
+    code = [p for p in root.rglob("*") if p.is_file() and p.suffix != ".md"]
+    assert [m for path in code for m in mentions(path, traces("multiply"))] == []
+    assert differences(root) == []
+    assert not mentions(root / "docs/architecture.md", [r"(?m)^\| multiply \|"])
+
+
+@pytest.fixture(scope="module")
+def forked(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tree with every example calculation removed, then a GET and a POST function added."""
+    root = scratch_copy(tmp_path_factory.mktemp("fork"))
+    # A fork replaces the calculator's cross-function behaviour tests with its own; the
+    # removal command refuses while they import a handler it would remove.
+    for test in (root / "tests/calculator/service").glob("test_*.py"):
+        test.unlink()
+    for name in EXAMPLES:
+        remove_function(root, name)
+    add_function(root, NewFunction("report", "POST", "/report"))
+    add_function(root, NewFunction("status", "GET", "/status"))
+    return root
+
+
+def test_without_the_examples_the_post_and_get_scaffolds_give_a_green_tree(forked: Path) -> None:
+    assert checked(forked) == []
+    template = sam.load(forked / sam.TEMPLATE)
+    assert sorted(str(r) for f in service_spec.functions(template) for r in f.routes) == [
+        "GET /history",
+        "GET /status",
+        "POST /report",
+    ]
+
+
+def test_nothing_the_service_ships_or_declares_names_a_removed_example(forked: Path) -> None:
+    # The calculator's cross-function tests (tests/calculator/packaged, .../service) exercise
+    # add by name: a fork that removes add rewrites them for its own functions.
+    where = layout(sam.load(forked / sam.TEMPLATE))
+    shipped_and_declared = [
+        forked / where.functions_dir.parent,
+        forked / where.tests_dir,
+        forked / sam.TEMPLATE,
+        forked / service_spec.EVENTS_DIR,
+        forked / "pants-plugins",
+    ]
+    patterns = [trace for name in EXAMPLES for trace in traces(name)]
+    found = [m for path in shipped_and_declared for m in mentions(path, patterns)]
+    assert found == []
+
+
+def test_the_tree_itself_declares_the_same_functions_in_template_prelude_and_build_files() -> None:
+    assert drift(Path()) == []

@@ -1,0 +1,125 @@
+"""The removal command, run into a scratch copy of the repo: a function goes everywhere, alone.
+
+Its template resources are found by references: what refers to the function (an alarm added
+by hand, with any name) goes with it, what other functions use (the table, the API) stays,
+and a resource it cannot take apart (one naming two functions) is refused before anything
+changes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lambda_devkit import service_spec
+from lambda_devkit import template as sam
+from lambda_devkit.scaffold import prelude
+from lambda_devkit.scaffold.remove_function import Refused, main, remove_function
+from lambda_devkit.testing.tree import drift, lint, scratch_copy
+
+TEMPLATE = sam.TEMPLATE
+# A function no other code imports (the service tests import add and history).
+REMOVED = "multiply"
+
+
+def files(root: Path) -> dict[Path, bytes]:
+    return {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def with_resources(root: Path, block: str) -> None:
+    """Appends `block` (resources, 2-space indented under Resources) to the template's text."""
+    text = (root / TEMPLATE).read_text()
+    start = text.index("\nOutputs:")
+    (root / TEMPLATE).write_text(text[:start] + "\n" + block.rstrip() + "\n" + text[start:])
+
+
+def test_the_function_goes_with_what_only_it_uses_and_what_refers_to_it(tmp_path: Path) -> None:
+    root = scratch_copy(tmp_path)
+    function = service_spec.function(REMOVED)
+    # Named after nothing: found because it refers to the function, not by its name.
+    with_resources(
+        root,
+        f"""
+  ErrorsWatch:
+    Type: AWS::CloudWatch::Alarm
+    Properties:
+      Namespace: AWS/Lambda
+      MetricName: Errors
+      Dimensions: [{{Name: FunctionName, Value: !Ref {function.resource}}}]
+      Statistic: Sum
+      Period: 60
+      EvaluationPeriods: 1
+      Threshold: 1
+      ComparisonOperator: GreaterThanOrEqualToThreshold
+""",
+    )
+    before = sam.load(root / TEMPLATE)
+    changed, entries = remove_function(root, REMOVED)
+    after = sam.load(root / TEMPLATE)
+    log_group = before["Resources"][function.resource]["Properties"]["LoggingConfig"]["LogGroup"]
+    assert sorted(name for _, name in entries) == sorted(
+        [function.resource, log_group["Ref"], "ErrorsWatch"]
+    )
+    assert set(before["Resources"]) - set(after["Resources"]) == {n for _, n in entries}
+    # The table and the API every other function uses stay, as every other section does.
+    assert {k: v for k, v in after.items() if k != "Resources"} == {
+        k: v for k, v in before.items() if k != "Resources"
+    }
+    assert REMOVED not in prelude.functions(root)
+    for path in (function.target_dir, f"tests/calculator/functions/{REMOVED}", function.event):
+        assert not (root / path).exists(), path
+        assert root / path in changed
+    assert lint(root) == []
+    assert drift(root) == []
+
+
+def test_a_resource_shared_with_another_function_is_refused_before_anything_changes(
+    tmp_path: Path,
+) -> None:
+    root = scratch_copy(tmp_path)
+    others = [f.resource for f in service_spec.functions() if f.name != REMOVED]
+    with_resources(
+        root,
+        f"""
+  Board:
+    Type: AWS::CloudWatch::Dashboard
+    Properties:
+      DashboardBody: !Sub '{{"f": ["${{{service_spec.function(REMOVED).resource}}}", "${{{others[0]}}}"]}}'
+""",
+    )
+    before = files(root)
+    with pytest.raises(Refused, match=f"Resources.Board refers to .* and to {others[0]}"):
+        remove_function(root, REMOVED)
+    assert files(root) == before
+
+
+@pytest.mark.parametrize(
+    ("name", "refusal"),
+    [
+        ("nothing", "the template deploys no function 'nothing' (it deploys: add, history"),
+        ("add", "calculator.functions.add is imported by tests/calculator/service/"),
+    ],
+)
+def test_a_function_that_cannot_be_removed_is_refused_saying_why(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, refusal: str
+) -> None:
+    root = scratch_copy(tmp_path)
+    before = files(root)
+    assert main([name, "--root", str(root)]) == 2
+    assert capsys.readouterr().err.startswith(f"remove_function: {refusal}")
+    assert files(root) == before
+
+
+def test_the_last_function_is_refused(tmp_path: Path) -> None:
+    root = scratch_copy(tmp_path)
+    # Without the service tests, which import some handlers: every function but one goes.
+    for test in (root / "tests/calculator/service").glob("*.py"):
+        test.unlink()
+    *others, last = [f.name for f in service_spec.functions()]
+    for name in others:
+        remove_function(root, name)
+    before = files(root)
+    with pytest.raises(Refused, match=f"'{last}' is the last function"):
+        remove_function(root, last)
+    assert files(root) == before
