@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from lambda_devkit import service_spec
-from lambda_devkit.docs_tables import differences
 from lambda_devkit import template as sam
+from lambda_devkit.docs_tables import differences
 from lambda_devkit.scaffold.layout import layout
 from lambda_devkit.scaffold.new_function import NewFunction, add_function
 from lambda_devkit.scaffold.remove_function import remove_function
