@@ -121,6 +121,17 @@ def _render_file(path: Path, text: str, tables: _Tables) -> str:
     return rendered
 
 
+def answer_files(root: Path) -> list[Path]:
+    """The request/answer data files the docs under `root` render tables from."""
+    found = {
+        root / block["arg"]
+        for path in markdown_files(root)
+        for block in BLOCK.finditer(path.read_text())
+        if block["kind"] == "answers" and block["arg"]
+    }
+    return sorted(found)
+
+
 def render(root: Path) -> dict[Path, str]:
     """Each Markdown file under `root` that has tables, as it reads with its tables rendered."""
     tables = _Tables(root)

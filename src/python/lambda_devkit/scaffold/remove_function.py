@@ -21,12 +21,13 @@ import shutil
 import sys
 from pathlib import Path
 
-from lambda_devkit import service_spec
+from lambda_devkit import docs_tables, service_spec
 from lambda_devkit import template as sam
 from lambda_devkit.scaffold import prelude
 from lambda_devkit.scaffold.layout import Refused, layout, load_template, refuse_edit, update_docs
 from lambda_devkit.scaffold.prelude import PreludeRefused
 from lambda_devkit.scaffold.sam_edit import EditRefused, Entry, owned_by, remove_entries
+from lambda_devkit.testing import answers
 
 TEMPLATE = sam.TEMPLATE
 PRELUDE = prelude.PRELUDE
@@ -93,7 +94,10 @@ def remove_function(root: Path, name: str) -> tuple[list[Path], list[Entry]]:
             path.unlink()
     (root / TEMPLATE).write_text(edited)
     prelude.write_functions(root, [n for n in names if n != name])
-    docs = update_docs(root)
+    # The documented requests to its routes go too: no route answers them any more.
+    routes = {route.path for route in function.routes}
+    data = [p for p in docs_tables.answer_files(root) if answers.drop_paths(p, routes)]
+    docs = [*data, *update_docs(root)]
     return [*changed, root / TEMPLATE, root / PRELUDE, *docs], entries
 
 

@@ -3,6 +3,7 @@ rendered into the docs by lambda_devkit.docs_tables."""
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,3 +95,23 @@ def load(path: Path) -> list[Answer]:
 
 def table(answers: list[Answer]) -> str:
     return "\n".join([HEADER, *(answer.row() for answer in answers)])
+
+
+def drop_paths(path: Path, paths: set[str]) -> bool:
+    """Removes from the TOML file `path` every `[[request]]` whose target's path is in `paths`
+    (a removed function's routes), keeping every other line as written; True if it changed.
+    Each table is parsed to read its target, so any valid formatting of it works."""
+    text = path.read_text()
+    parts = re.split(r"(?m)^(?=\[\[request\]\][ \t]*(?:#.*)?$)", text)
+    kept = [parts[0]]
+    for part in parts[1:]:
+        (entry,) = tomllib.loads(part)["request"]
+        if urlsplit(str(entry.get("target", ""))).path not in paths:
+            kept.append(part)
+    if len(kept) == len(parts):
+        return False
+    remaining = "".join(kept)
+    if not tomllib.loads(remaining).get("request"):
+        raise ValueError(f"{path}: removing {sorted(paths)} would leave no [[request]] tables")
+    path.write_text(remaining)
+    return True
