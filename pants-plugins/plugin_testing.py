@@ -15,6 +15,15 @@ PANTS_TOML = "pants.toml"
 ENV_INHERIT = {"PATH", "PYENV_ROOT", "HOME"}
 
 
+def launcher_cache() -> str:
+    """The launcher's cache directory, as ./pants computes it."""
+    return os.environ.get("PANTS_LAUNCHER_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache"),
+        "pants",
+        "launcher",
+    )
+
+
 def pex_tool_url(pex_cli: dict[str, Any]) -> str:
     """A file:// URL of the pex tool ./pants built, found by content in the launcher's cache.
 
@@ -25,11 +34,7 @@ def pex_tool_url(pex_cli: dict[str, Any]) -> str:
     <cache>/pex-tool/pex-<version>-<sha256>: named by what pants.toml pins, so one path for every
     checkout of a machine.
     """
-    cache = os.environ.get("PANTS_LAUNCHER_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache"),
-        "pants",
-        "launcher",
-    )
+    cache = launcher_cache()
     version = pex_cli["version"]
     digests = {
         entry.split("|")[2].strip()
@@ -64,3 +69,22 @@ def pants_toml_args() -> list[str]:
         "--python-bootstrap-search-path=" + json.dumps(config["python-bootstrap"]["search_path"]),
         "--python-interpreter-constraints=['CPython==3.13.*']",
     ]
+
+
+def lint_tool_args(scope: str) -> list[str]:
+    """pants.toml's pins for the external linter `scope` (e.g. `actionlint`), as flags.
+
+    The URL is the binary ./pants extracted into its cache (<cache>/lint-tools/<key>/), for the
+    same reason as `pex_tool_url`; pants.toml's url_template names the last two path parts.
+    Pants still checks the binary against pants.toml's digest.
+    """
+    tool = toml.loads(Path(PANTS_TOML).read_text())[scope]
+    version = tool["version"]
+    tail = "/".join(tool["url_template"].format(version=version).split("/")[-2:])
+    for candidate in sorted(Path(launcher_cache(), "lint-tools").glob(f"*/{tail}")):
+        return [
+            f"--{scope}-version={version}",
+            f"--{scope}-known-versions={json.dumps(tool['known_versions'])}",
+            f"--{scope}-url-template={candidate.as_uri()}",
+        ]
+    raise RuntimeError(f"{tail} is not in {launcher_cache()}/lint-tools: run `./pants` once.")

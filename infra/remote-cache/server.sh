@@ -41,8 +41,8 @@ install() {
     rm -rf "${venv}"
     "$(find_python313)" -m venv "${venv}"
     # Only PyPI and the pinned hashes, whatever the machine's pip configuration says.
-    PIP_CONFIG_FILE=/dev/null PIP_FIND_LINKS= PIP_INDEX_URL=https://pypi.org/simple \
-      PIP_EXTRA_INDEX_URL= PIP_CONSTRAINT= PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_CONFIG_FILE=/dev/null PIP_FIND_LINKS='' PIP_INDEX_URL=https://pypi.org/simple \
+      PIP_EXTRA_INDEX_URL='' PIP_CONSTRAINT='' PIP_DISABLE_PIP_VERSION_CHECK=1 \
       "${venv}/bin/python" -m pip install --quiet --no-deps --require-hashes --only-binary :all: \
       -r "${requirements}" || die "could not install ${requirements} (see pip's message above)."
     touch "${venv}/.ready"
@@ -64,8 +64,8 @@ start() {
     "${venv}/bin/bgd" server start "${here}/buildgrid.yml" >"${dir}/server.log" 2>&1 &
   echo $! >"${dir}/server.pid"
   # Ready when it answers a TCP connect; BuildGrid takes a few seconds to import and bind.
-  local tries
-  for tries in $(seq 120); do
+  local _
+  for _ in $(seq 120); do
     kill -0 "$(cat "${dir}/server.pid")" 2>/dev/null ||
       die "BuildGrid exited while starting; its log (${dir}/server.log) ends with:
 $(tail -20 "${dir}/server.log")"
@@ -95,7 +95,13 @@ stop() {
 }
 
 case "${1:-}" in
-  start) [[ $# -ge 2 ]] || die "usage: $0 start DIR [PORT]"; start "$2" "${3:-}" ;;
-  stop) [[ $# -eq 2 ]] || die "usage: $0 stop DIR"; stop "$2" ;;
+  start)
+    [[ $# -ge 2 ]] || die "usage: $0 start DIR [PORT]"
+    start "$2" "${3:-}"
+    ;;
+  stop)
+    [[ $# -eq 2 ]] || die "usage: $0 stop DIR"
+    stop "$2"
+    ;;
   *) die "usage: $0 start DIR [PORT] | stop DIR" ;;
 esac

@@ -1,4 +1,7 @@
-"""The template is valid, transforms, and cannot drift from what Pants builds."""
+"""The template transforms, and cannot drift from what Pants builds.
+
+cfn-lint checks it under `./pants lint infra:` (pants-plugins/cfn_lint), not here.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cfnlint.api import lint_all
 from cfnlint.decode import decode_str
 
 from lambda_devkit import service_spec
@@ -27,13 +29,6 @@ def pants_function_names() -> set[str]:
         for build in FUNCTIONS_DIR.glob("*/BUILD")
         if re.search(r"^python_aws_lambda_function\(", build.read_text(), re.MULTILINE)
     }
-
-
-def test_cfn_lint_reports_nothing() -> None:
-    # Errors and warnings, as the cfn-lint command reports them; informational rules
-    # (I...) are opt-in there and stay out here.
-    matches = lint_all(sam.TEMPLATE.read_text())
-    assert [str(m) for m in matches if not m.rule.id.startswith("I")] == []
 
 
 @pytest.mark.parametrize("architecture", ["arm64", "x86_64"])

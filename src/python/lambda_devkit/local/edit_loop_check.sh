@@ -10,14 +10,23 @@
 # ones, so that the check cannot collide with a server already on 3000 (and its issuer on 3001).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../../../.."
-unset PANTS_CONFIG_FILES PANTS_PANTSD  # a developer's configuration: pantsd on
+unset PANTS_CONFIG_FILES PANTS_PANTSD # a developer's configuration: pantsd on
 
 readme_serve="$(grep -m1 -E '^\./pants .*run src/python/lambda_devkit/local/main\.py -- serve' README.md)" ||
-  { echo "edit loop: README.md has no serve command" >&2; exit 1; }
+  {
+    echo "edit loop: README.md has no serve command" >&2
+    exit 1
+  }
 package='./pants package ::'
-grep -qxF "${package}" README.md || { echo "edit loop: README.md lacks '${package}'" >&2; exit 1; }
+grep -qxF "${package}" README.md || {
+  echo "edit loop: README.md lacks '${package}'" >&2
+  exit 1
+}
 readme_token="$(grep -m1 -E '^TOKEN=\$\(\./pants run src/python/lambda_devkit/local/main\.py -- token\)$' README.md)" ||
-  { echo "edit loop: README.md has no TOKEN=\$(... -- token) command" >&2; exit 1; }
+  {
+    echo "edit loop: README.md has no TOKEN=\$(... -- token) command" >&2
+    exit 1
+  }
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 port="$(free_port)"
 issuer_port="$(free_port)"
@@ -29,7 +38,7 @@ scratch="$(mktemp -d)"
 cp "${handler}" "${scratch}/handler.py"
 server_pid=""
 edited=""
-pantsd_pid() { cat .pids/*/pantsd/pid 2>/dev/null | head -n1 || true; }  # none yet: empty
+pantsd_pid() { cat .pids/*/pantsd/pid 2>/dev/null | head -n1 || true; } # none yet: empty
 running_pantsd="$(pantsd_pid)"
 [[ -n "${running_pantsd}" ]] && kill -0 "${running_pantsd}" 2>/dev/null || running_pantsd=""
 
@@ -40,16 +49,16 @@ finish() {
     wait "${server_pid}" 2>/dev/null || true
   fi
   cp "${scratch}/handler.py" "${handler}"
-  [[ -z "${edited}" ]] || ${package} >/dev/null 2>&1 || true  # dist/ as the sources say
+  [[ -z "${edited}" ]] || ${package} >/dev/null 2>&1 || true # dist/ as the sources say
   rm -rf "${scratch}"
-  if [[ -z "${running_pantsd}" ]]; then  # a daemon this check started (CI): stop it
+  if [[ -z "${running_pantsd}" ]]; then # a daemon this check started (CI): stop it
     started_pantsd="$(pantsd_pid)"
     [[ -z "${started_pantsd}" ]] || kill "${started_pantsd}" 2>/dev/null || true
   fi
 }
 trap finish EXIT
 
-add() {  # prints the response's headers and body
+add() { # prints the response's headers and body
   curl -s -i --max-time 60 -X POST "http://127.0.0.1:${port}/add" \
     -H "Authorization: Bearer ${TOKEN}" -H 'content-type: application/json' -d '{"a": 1, "b": 2}'
 }
@@ -62,13 +71,22 @@ ${serve} >"${scratch}/serve.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 600); do
   grep -q '^Serving' "${scratch}/serve.log" && break
-  kill -0 "${server_pid}" 2>/dev/null || { cat "${scratch}/serve.log" >&2; exit 1; }
+  kill -0 "${server_pid}" 2>/dev/null || {
+    cat "${scratch}/serve.log" >&2
+    exit 1
+  }
   sleep 0.5
 done
-grep -q '^Serving' "${scratch}/serve.log" || { echo "edit loop: serve never started" >&2; exit 1; }
+grep -q '^Serving' "${scratch}/serve.log" || {
+  echo "edit loop: serve never started" >&2
+  exit 1
+}
 echo "edit loop: ${token_command}"
 TOKEN="$(${token_command})"
-add | grep -q '"result":3' || { echo "edit loop: the first request failed" >&2; exit 1; }
+add | grep -q '"result":3' || {
+  echo "edit loop: the first request failed" >&2
+  exit 1
+}
 
 echo "edit loop: edit ${handler}, then ${package} while serve runs"
 edited=yes
@@ -95,11 +113,17 @@ if grep -qE 'Another pants invocation|Waiting for invocation' "${scratch}/packag
   exit 1
 fi
 add | grep -qi '^X-Edit-Loop: edited' ||
-  { echo "edit loop: the request after the rebuild did not run the edited handler" >&2; exit 1; }
+  {
+    echo "edit loop: the request after the rebuild did not run the edited handler" >&2
+    exit 1
+  }
 echo "edit loop: ${package} took ${elapsed} s with serve running; the next request ran the edit"
 
 cp "${scratch}/handler.py" "${handler}"
 ${package} >/dev/null 2>&1
 edited=""
-add | grep -qi '^X-Edit-Loop' && { echo "edit loop: the restored handler was not picked up" >&2; exit 1; }
+add | grep -qi '^X-Edit-Loop' && {
+  echo "edit loop: the restored handler was not picked up" >&2
+  exit 1
+}
 echo "edit loop: OK"
