@@ -8,7 +8,7 @@ forbids them). `json_schema` gives the model's JSON Schema, for the API's OpenAP
 
 This replaces pydantic in the shipped code (docs/decisions/0007-own-request-validation.md):
 importing pydantic cost a cold start ~60 ms for two models. The problems are worded as
-pydantic worded them, so that every 4xx body stayed the same; tests/calculator/shared/
+pydantic worded them, so that every 4xx body stayed the same; tests/calculator/service/
 test_validation_replay.py runs the old models and these side by side to keep it so.
 """
 
