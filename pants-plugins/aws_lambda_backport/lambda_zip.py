@@ -68,7 +68,8 @@ def deterministic_zip(files: Mapping[str, bytes], prefix: Optional[str] = None) 
 def add_bytecode(source_zip: Path, dest_zip: Path, root: str) -> int:
     """Copies `source_zip` to `dest_zip` with a checked-hash `.pyc` beside every `.py`.
 
-    Existing entries keep their order and attributes; the `__pycache__/` entries follow, sorted.
+    Existing entries keep their order and attributes, but for any `.pyc` the zip already had,
+    which is compiled anew; the `__pycache__/` entries follow, sorted.
     `root` is where Lambda unpacks the zip (/var/task or /opt): the path compiled into the
     bytecode, as if compiled there (the import system shows the real path in tracebacks anyway).
     Returns how many sources could not be compiled (e.g. Python 2 files some wheels ship as
@@ -86,8 +87,9 @@ def add_bytecode(source_zip: Path, dest_zip: Path, root: str) -> int:
             directory, _, module_file = info.filename.rpartition("/")
             pyc_dir = f"{directory}/__pycache__" if directory else "__pycache__"
             pyc_name = f"{pyc_dir}/{module_file[:-3]}.{tag}.pyc"
-            if pyc_name in existing:
-                continue
+            # A .pyc already in the zip is replaced, never trusted: one that an interpreter
+            # wrote into pex's shared cache of installed wheels is timestamp-based, so stale
+            # under Lambda's 1980 dates, and that module would compile at every cold start.
             src = Path(scratch, "src.py")
             src.write_bytes(source.read(info))
             pyc = Path(scratch, "out.pyc")
@@ -106,7 +108,8 @@ def add_bytecode(source_zip: Path, dest_zip: Path, root: str) -> int:
         new_dirs = {name.rpartition("/")[0] + "/" for name in added} - existing
         with zipfile.ZipFile(dest_zip, "w") as dest:
             for info in infos:
-                dest.writestr(info, source.read(info))
+                if info.filename not in added:
+                    dest.writestr(info, source.read(info))
             for name in sorted(new_dirs | set(added)):
                 is_dir = name.endswith("/")
                 dest.writestr(_entry(name, is_dir), b"" if is_dir else added[name])

@@ -24,24 +24,23 @@ from lambda_devkit.emulator.sandbox import Sandbox, runtime_python
 LAYERS = service_spec.built_layers(service_spec.host_architecture())
 
 # What every function may load: ours, then the requirements layer's packages. boto3 and
-# s3transfer are not here on purpose: a client needs only botocore (shared/history.py).
+# s3transfer are not here on purpose: a client needs only botocore (shared/history.py); nor
+# is pydantic (and annotated_types, pydantic_core, typing_inspection, and the standard
+# library's fractions, sysconfig and zoneinfo it brought): requests are validated by
+# calculator.shared.validation (docs/decisions/0007-own-request-validation.md).
 OURS = {"lambda_function", "calculator"}
 THIRD_PARTY = {
-    "annotated_types",
     "aws_lambda_powertools",
     "botocore",
     "dateutil",
     "jmespath",
-    "pydantic",
-    "pydantic_core",
     "six",
     "typing_extensions",
-    "typing_inspection",
     "urllib3",
 }
 # The public standard-library packages beyond a bare `python -I -S` (private `_` modules are
 # their implementation). No asyncio: it came with Powertools' event_handler package, which
-# the functions no longer import (README, Cold start).
+# the functions no longer import (docs/cold-start.md).
 STANDARD_LIBRARY = {
     "array",
     "ast",
@@ -67,7 +66,6 @@ STANDARD_LIBRARY = {
     "errno",
     "fcntl",
     "fnmatch",
-    "fractions",
     "functools",
     "genericpath",
     "getpass",
@@ -116,7 +114,6 @@ STANDARD_LIBRARY = {
     "string",
     "struct",
     "subprocess",
-    "sysconfig",
     "tempfile",
     "termios",
     "textwrap",
@@ -133,7 +130,6 @@ STANDARD_LIBRARY = {
     "xml",
     "zipfile",
     "zlib",
-    "zoneinfo",
 }
 ALLOWED = OURS | THIRD_PARTY | STANDARD_LIBRARY
 # A function that needs more than the others says so here, by name.
@@ -197,7 +193,7 @@ def test_import_loads_exactly_the_allowed_packages(tmp_path: Path, function: str
     loaded = top_level_packages_loaded(tmp_path, function)
     assert not loaded - allowed, (
         f"`import lambda_function` of {function} now loads {sorted(loaded - allowed)}: each "
-        "costs every cold start (README, Cold start). Remove the import, or allow it here."
+        "costs every cold start (docs/cold-start.md). Remove the import, or allow it here."
     )
     assert not allowed - loaded, (
         f"{function} no longer loads {sorted(allowed - loaded)}: strike it off."

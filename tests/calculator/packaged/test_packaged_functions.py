@@ -29,8 +29,8 @@ from lambda_devkit.testing.aws import (
 )
 from lambda_devkit.testing.events import EventFactory, as_caller, without_caller
 
-# Native wheels (pydantic-core) must match the machine running the test. The template lists the
-# shared layer first.
+# Native wheels, should a requirement bring any, must match the machine running the test. The
+# template lists the shared layer first.
 SHARED_LAYER, REQUIREMENTS_LAYER = service_spec.built_layers(service_spec.host_architecture())
 FUNCTIONS = service_spec.functions()
 

@@ -1,69 +1,60 @@
-"""The API's request and response models (pydantic), validated exactly and strictly."""
+"""The API's request and response models, validated exactly and strictly."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Annotated
-
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    PlainSerializer,
-    PlainValidator,
-)
+from typing import ClassVar
 
 from calculator.shared.arithmetic import Operation
-from calculator.shared.numbers import Number, OutOfBounds, check_bounds
+from calculator.shared.numbers import MAX_DIGITS, MAX_EXPONENT, Number, OutOfBounds, check_bounds
+from calculator.shared.validation import Invalid, field
 
 
-def _validate_operand(value: object) -> Number:
+def operand(value: object) -> Number:
+    """An operand: a JSON number (int or Decimal, never float) within the service's bounds."""
     # bool is an int subclass and float has already lost digits: neither is an operand.
     if isinstance(value, bool) or not isinstance(value, int | Decimal):
-        raise ValueError("must be a number")
+        raise Invalid("must be a number")
     try:
         return check_bounds(value)
     except OutOfBounds as error:
-        raise ValueError(str(error)) from None
+        raise Invalid(str(error)) from None
 
 
-# Serialised as the number itself; numbers.dumps writes it with every digit.
-Operand = Annotated[
-    Number, PlainValidator(_validate_operand), PlainSerializer(lambda n: n, return_type=object)
-]
+OPERAND_SCHEMA = {
+    "type": "number",
+    "description": (
+        f"Exact: at most {MAX_DIGITS} significant digits, exponent within +/-{MAX_EXPONENT}."
+    ),
+}
 
 
-def _digits_only(value: object) -> object:
-    # Query strings are text; pydantic alone would also take "+1", " 1" or "1_0".
-    if isinstance(value, str) and not (value.isascii() and value.isdigit()):
-        raise ValueError("must be a whole number written with digits only")
-    return value
-
-
-# A page size in a query string: digits only, range checked where it is used.
-Limit = Annotated[int, BeforeValidator(_digits_only)]
-
-
-class Operands(BaseModel):
+@dataclass(frozen=True)
+class Operands:
     """A calculation route's body: `{"a": <number>, "b": <number>}`."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    ignore_other_fields: ClassVar[bool] = False
 
-    a: Operand
-    b: Operand
+    a: Number = field(operand, OPERAND_SCHEMA)
+    b: Number = field(operand, OPERAND_SCHEMA)
 
 
-class Calculation(BaseModel):
+@dataclass(frozen=True)
+class Calculation:
     """One recorded calculation, as the API returns it and history stores it."""
-
-    model_config = ConfigDict(frozen=True)
 
     id: str
     operation: Operation
-    a: Operand
-    b: Operand
-    result: Annotated[Number, PlainSerializer(lambda n: n, return_type=object)]
+    a: Number
+    b: Number
+    result: Number
     timestamp: str
+
+    def __post_init__(self) -> None:
+        # Operands read back from the store are held to the bounds they were accepted within.
+        operand(self.a)
+        operand(self.b)
 
     def to_body(self) -> dict[str, object]:
         return {

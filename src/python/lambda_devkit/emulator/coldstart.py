@@ -19,6 +19,13 @@ boto3.client("dynamodb")` on the same tree): the client every function needs any
 the largest imports of each function by top-level package, from `-X importtime` on the
 precompiled tree; with --layers, also what each framework adds to init, one on another.
 
+Every median comes with its spread (p25-p75), and each ratio with the spread of the ratios
+measured round by round (each round runs the SDK baseline and the function one after the
+other), and with the ratio of the CPU time the two used, which a busy machine disturbs far
+less than the wall time. The SDK baseline runs on both trees, whose bytecode differs only in how it is
+validated: when its two medians differ by more than --noise (5 %), the machine was too busy
+for ratios to mean anything, and the verdict says so instead of judging the target.
+
     ./pants package ::
     ./pants run src/python/lambda_devkit/emulator/coldstart.py -- [--runs 7] [--layers]
 """
@@ -26,6 +33,7 @@ precompiled tree; with --layers, also what each framework adds to init, one on a
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import logging
 import os
@@ -64,19 +72,25 @@ ISOLATED = ("-I", "-S", "-B")
 SDK_BASELINE = 'import boto3; boto3.client("dynamodb")'
 TOP_PACKAGES = 12
 BREAKDOWN_RUNS = 3
+# The target: every function's init within this multiple of the SDK baseline's.
+TARGET_RATIO = 1.10
+# The largest difference between the two trees' SDK baselines at which ratios are judged.
+DEFAULT_NOISE = 0.05
 
 # Runs in the sandboxed interpreter: Lambda's sys.path, the statement, then the monotonic
 # clock (the same clock as the parent's on Linux), so the time measured ends when the work
 # does, before interpreter teardown, as Lambda's init ends when the runtime asks for an event.
+# Beside it, the CPU time the process has used so far: what the work costs, whatever else the
+# machine is running (a busy machine stretches the wall time, far less the CPU time).
 PROLOGUE = """\
 import sys, time
 sys.path[:] = [{task_root!r}, {layers_site!r}, {layers!r}, *[p for p in sys.path if p]]
 """
-STAMP = "\nprint(time.monotonic_ns())\n"
+STAMP = "\nprint(time.monotonic_ns(), time.process_time_ns())\n"
 # Init, then the first invocation, in one process: two stamps.
 FIRST_INVOCATION = """\
 import lambda_function
-print(time.monotonic_ns())
+print(time.monotonic_ns(), time.process_time_ns())
 import json, types
 event = json.loads(open({event!r}).read())
 deadline = time.monotonic() + 10  # the handlers budget their DynamoDB calls against it
@@ -89,15 +103,13 @@ context = types.SimpleNamespace(
 response = lambda_function.handler(event, context)
 assert response["statusCode"] == 200, response
 """
-# What each layer of the stack adds to init (--layers): botocore, Powertools' logger, pydantic
-# (the request models), then everything (= `import lambda_function`: our router and models, and
-# the DynamoDB client it creates). CLIENT alone, against the first row, is what creating the
-# client costs.
+# What each layer of the stack adds to init (--layers): botocore, Powertools' logger, then
+# everything (= `import lambda_function`: our router and models, and the DynamoDB client it
+# creates). CLIENT alone, against the first row, is what creating the client costs.
 CLIENT = 'import botocore.session; botocore.session.get_session().create_client("dynamodb")'
 STACK = (
     ("botocore", "import botocore.session"),
     ("+ Powertools Logger", "from aws_lambda_powertools import Logger"),
-    ("+ pydantic", "import pydantic.main"),
     ("+ our code and its DynamoDB client: `import lambda_function`", "import lambda_function"),
 )
 
@@ -115,16 +127,27 @@ class Tree:
         return self.root / "opt"
 
     def python_files(self) -> tuple[int, int]:
-        """(.py files, those with a cp313 .pyc beside them in __pycache__)."""
+        """(.py files, those with a valid cp313 .pyc beside them in __pycache__)."""
         tag = sys.implementation.cache_tag
         sources = [p for p in self.root.rglob("*.py") if "__pycache__" not in p.parts]
         compiled = [
-            p for p in sources if (p.parent / "__pycache__" / f"{p.stem}.{tag}.pyc").is_file()
+            p for p in sources if valid_pyc(p, p.parent / "__pycache__" / f"{p.stem}.{tag}.pyc")
         ]
         return len(sources), len(compiled)
 
     def pyc_count(self) -> int:
         return sum(1 for _ in self.root.rglob("*.pyc"))
+
+
+def valid_pyc(source: Path, pyc: Path) -> bool:
+    """Whether `pyc` is bytecode the interpreter will use for `source` in a tree unpacked from a
+    zip: hash-based and of this very source (a timestamp-based one is stale under the zip's
+    1980 dates, and its module compiles at every cold start)."""
+    if not pyc.is_file():
+        return False
+    header = pyc.read_bytes()[:16]
+    hash_based = int.from_bytes(header[4:8], "little") & 0b01
+    return bool(hash_based) and header[8:16] == importlib.util.source_hash(source.read_bytes())
 
 
 def unpack(
@@ -175,8 +198,9 @@ def code_for(sandbox: Sandbox, body: str) -> str:
     )
 
 
-def timed_ms(code: str, env: dict[str, str], cwd: Path) -> list[float]:
-    """Process start to each time stamp `code` prints, in ms, in a fresh isolated interpreter."""
+def timed(code: str, env: dict[str, str], cwd: Path) -> list[tuple[float, float]]:
+    """(wall ms since process start, CPU ms used) at each stamp `code` prints, in a fresh
+    isolated interpreter."""
     started = time.monotonic_ns()
     completed = subprocess.run(
         [runtime_python(), *ISOLATED, "-c", code],
@@ -187,7 +211,13 @@ def timed_ms(code: str, env: dict[str, str], cwd: Path) -> list[float]:
     )
     if completed.returncode != 0:
         sys.exit(f"coldstart: the measured process failed:\n{code}\n{completed.stderr}")
-    return [(int(stamp) - started) / 1e6 for stamp in completed.stdout.split()]
+    stamps = [line.split() for line in completed.stdout.splitlines()]
+    return [((int(wall) - started) / 1e6, int(cpu) / 1e6) for wall, cpu in stamps]
+
+
+def timed_ms(code: str, env: dict[str, str], cwd: Path) -> list[float]:
+    """Process start to each time stamp `code` prints, in ms (wall clock)."""
+    return [wall for wall, _ in timed(code, env, cwd)]
 
 
 def import_breakdown(sandbox: Sandbox) -> Counter[str]:
@@ -238,6 +268,47 @@ def ms(values: list[float]) -> str:
     return f"{statistics.median(values):,.0f}"
 
 
+def spread(values: list[float], digits: int = 0) -> str:
+    """p25-p75 of `values` (the interquartile range), as `lo-hi`."""
+    low, _, high = statistics.quantiles(values, n=4, method="inclusive")
+    return f"{low:,.{digits}f}-{high:,.{digits}f}"
+
+
+def with_spread(values: list[float]) -> str:
+    return f"{ms(values)} ({spread(values)})"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether this run can judge the target, and if so whether every function met it."""
+
+    tree_gap: float  # relative difference between the two trees' SDK baselines
+    noise: float
+    worst_ratio: float
+
+    @property
+    def too_noisy(self) -> bool:
+        return self.tree_gap > self.noise
+
+    def __str__(self) -> str:
+        gap = f"the two trees' SDK baselines differ by {self.tree_gap:.1%}"
+        if self.too_noisy:
+            return (
+                f"Verdict: too noisy to judge ({gap}, more than {self.noise:.0%}): the ratios "
+                "above are not reliable; rerun on a quieter machine."
+            )
+        met = "met" if self.worst_ratio <= TARGET_RATIO else "NOT met"
+        return (
+            f"Verdict: init <= {TARGET_RATIO:.2f}x the SDK baseline for every function: {met} "
+            f"(worst {self.worst_ratio:.2f}x; {gap}, within {self.noise:.0%})."
+        )
+
+
+def verdict(sdk: dict[str, list[float]], ratios: list[float], noise: float) -> Verdict:
+    medians = [statistics.median(values) for values in sdk.values()]
+    return Verdict(tree_gap=max(medians) / min(medians) - 1, noise=noise, worst_ratio=max(ratios))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -251,9 +322,18 @@ def main() -> None:
     parser.add_argument(
         "--layers", action="store_true", help="also measure what each layer of the stack adds"
     )
+    parser.add_argument(
+        "--noise",
+        type=float,
+        default=DEFAULT_NOISE,
+        help="largest difference between the two trees' SDK baselines at which ratios are "
+        "judged (default %(default)s)",
+    )
     args = parser.parse_args()
-    if args.runs < 3:
-        parser.error("--runs must be at least 3")
+    if args.runs < 4:
+        parser.error("--runs must be at least 4 (a median and its quartiles)")
+    if not 0 < args.noise < 1:
+        parser.error("--noise must be a fraction between 0 and 1, e.g. 0.05")
 
     template = sam.load(args.template)
     declared = service_spec.functions(template)
@@ -302,6 +382,8 @@ def report(
     sdk: dict[str, list[float]] = {t: [] for t in TREES}
     init: dict[tuple[str, str], list[float]] = {(f, t): [] for f in functions for t in TREES}
     first: dict[tuple[str, str], list[float]] = {(f, t): [] for f in functions for t in TREES}
+    sdk_cpu: dict[str, list[float]] = {t: [] for t in TREES}
+    init_cpu: dict[tuple[str, str], list[float]] = {(f, t): [] for f in functions for t in TREES}
     any_sandbox = trees["packaged"].sandboxes[functions[0]]
     stack: dict[str, list[float]] = {label: [] for label, _ in STACK}
     client: list[float] = []
@@ -310,16 +392,19 @@ def report(
         bare += timed_ms("import time" + STAMP, any_sandbox.environment(), scratch)
         for tree_name, tree in trees.items():
             sandbox = tree.sandboxes[functions[0]]
-            sdk[tree_name] += timed_ms(
+            ((wall, cpu),) = timed(
                 code_for(sandbox, SDK_BASELINE), sandbox.environment(), sandbox.task_root
             )
+            sdk[tree_name].append(wall)
+            sdk_cpu[tree_name].append(cpu)
             for name, sandbox in tree.sandboxes.items():
                 event = fresh_event(args.events, name, scratch)
                 body = FIRST_INVOCATION.format(event=str(event), name=name, region=REGION)
-                imported, invoked = timed_ms(
+                (imported, imported_cpu), (invoked, _) = timed(
                     code_for(sandbox, body), sandbox.environment(), sandbox.task_root
                 )
                 init[name, tree_name].append(imported)
+                init_cpu[name, tree_name].append(imported_cpu)
                 first[name, tree_name].append(invoked)
         if args.layers:
             sandbox = trees["precompiled"].sandboxes[functions[0]]
@@ -335,27 +420,37 @@ def report(
 
     print(
         f"Cold start, Lambda layout, read-only trees, fresh `python -I -S -B` per run: CPython "
-        f"{platform.python_version()} {platform.machine()}, {os.cpu_count()} CPUs, median of "
-        f"{args.runs} alternating runs, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.\n"
-        f"packaged: the zips as built ({shipped[1]} of {shipped[0]} .py files carry a cp313 "
+        f"{platform.python_version()} {platform.machine()}, {os.cpu_count()} CPUs, median "
+        f"(p25-p75) of {args.runs} alternating runs, "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.\n"
+        f"packaged: the zips as built ({shipped[1]} of {shipped[0]} .py files carry a valid cp313 "
         f".pyc); precompiled: the same after `compileall --invalidation-mode unchecked-hash`.\n"
-        f"bare interpreter (`python -I -S -c pass`): {ms(bare)} ms; SDK baseline "
-        f"(`{SDK_BASELINE}`): {ms(sdk['packaged'])} ms packaged, {ms(sdk['precompiled'])} ms "
-        "precompiled.\n"
+        f"bare interpreter (`python -I -S -c pass`): {with_spread(bare)} ms; SDK baseline "
+        f"(`{SDK_BASELINE}`): {with_spread(sdk['packaged'])} ms packaged, "
+        f"{with_spread(sdk['precompiled'])} ms precompiled.\n"
     )
     print(
         "| function | tree | init (ms) | init + 1st invocation (ms) | SDK baseline (ms) "
-        "| init / SDK |"
+        "| init / SDK | per-round init / SDK | CPU: init / SDK |"
     )
-    print("| --- | --- | ---: | ---: | ---: | ---: |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    ratios = []
     for name in functions:
         for tree_name in TREES:
-            sdk_median = statistics.median(sdk[tree_name])
-            init_median = statistics.median(init[name, tree_name])
-            print(
-                f"| {name} | {tree_name} | {init_median:,.0f} | {ms(first[name, tree_name])} "
-                f"| {sdk_median:,.0f} | {init_median / sdk_median:.2f}x |"
+            ratio = statistics.median(init[name, tree_name]) / statistics.median(sdk[tree_name])
+            ratios.append(ratio)
+            # Round by round: the function and the baseline ran back to back, under one load.
+            paired = [i / b for i, b in zip(init[name, tree_name], sdk[tree_name], strict=True)]
+            cpu_ratio = statistics.median(init_cpu[name, tree_name]) / statistics.median(
+                sdk_cpu[tree_name]
             )
+            print(
+                f"| {name} | {tree_name} | {with_spread(init[name, tree_name])} "
+                f"| {with_spread(first[name, tree_name])} | {with_spread(sdk[tree_name])} "
+                f"| {ratio:.2f}x | {statistics.median(paired):.2f}x ({spread(paired, 2)}) "
+                f"| {cpu_ratio:.2f}x |"
+            )
+    print(f"\n{verdict(sdk, ratios, args.noise)}")
     if args.layers:
         print(
             f"\nWhat each layer adds to init ({functions[0]}, precompiled tree; each row also "

@@ -1,27 +1,32 @@
 """Lambda function behind `GET /history`: the most recent calculations, newest first."""
 
-from typing import Annotated, Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, ConfigDict, Field
 
 from calculator.shared.api import Api, Request, Response, logger, ok
 from calculator.shared.history import HistoryStore
-from calculator.shared.models import Limit
 from calculator.shared.service import list_history
+from calculator.shared.validation import field, optional_text, query_integer
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 
 
-class HistoryQuery(BaseModel):
+@dataclass(frozen=True)
+class HistoryQuery:
     """The query string: `limit` (page size) and `cursor` (a previous page's `next`)."""
 
-    model_config = ConfigDict(frozen=True)
+    ignore_other_fields: ClassVar[bool] = True
 
-    limit: Annotated[Limit, Field(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT
-    cursor: Annotated[str | None, Field(min_length=1)] = None
+    limit: int = field(
+        query_integer(1, MAX_LIMIT),
+        {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+        default=DEFAULT_LIMIT,
+    )
+    cursor: str | None = field(optional_text(1), {"type": "string", "minLength": 1}, default=None)
 
 
 app = Api()

@@ -1,0 +1,28 @@
+"""Request models' JSON Schema: what the OpenAPI document says each route takes."""
+
+from __future__ import annotations
+
+from calculator.functions.history.handler import DEFAULT_LIMIT, MAX_LIMIT, HistoryQuery
+from calculator.shared.models import OPERAND_SCHEMA, Operands
+from calculator.shared.validation import json_schema
+
+
+def test_a_body_model_names_its_required_fields_and_forbids_others() -> None:
+    assert json_schema(Operands) == {
+        "title": "Operands",
+        "description": '`POST /add` and `POST /multiply` body: `{"a": <number>, "b": <number>}`.',
+        "type": "object",
+        "properties": {"a": OPERAND_SCHEMA, "b": OPERAND_SCHEMA},
+        "required": ["a", "b"],
+        "additionalProperties": False,
+    }
+
+
+def test_a_query_model_gives_defaults_and_bounds_and_takes_other_parameters() -> None:
+    schema = json_schema(HistoryQuery)
+    assert schema["required"] == []
+    assert "additionalProperties" not in schema
+    assert schema["properties"] == {
+        "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+        "cursor": {"type": "string", "minLength": 1},
+    }
