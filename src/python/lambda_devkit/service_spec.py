@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import platform
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -167,9 +168,18 @@ def built_layers(architecture: str, template: dict[str, Any] | None = None) -> l
 
 
 def _resolve(value: Any, template: dict[str, Any], table_name: str) -> str:
-    value = resolve(template, value, parameter_values(template))
+    values = parameter_values(template)
+    value = resolve(template, value, values)
     if value == {"Ref": TABLE}:
         return table_name
+    if isinstance(value, dict) and isinstance(value.get("Fn::Sub"), str):
+        # A Sub of parameters only (the metrics namespace, `calculator-${Stage}`).
+        text = str(value["Fn::Sub"])
+        for name in re.findall(r"\$\{([^}]+)\}", text):
+            if name not in values:
+                raise ValueError(f"cannot resolve ${{{name}}} in {text!r} outside AWS")
+            text = text.replace(f"${{{name}}}", values[name])
+        return text
     if isinstance(value, str | int | float):
         return str(value)
     raise ValueError(f"cannot resolve {value!r} in a function's environment outside AWS")

@@ -22,6 +22,7 @@ import boto3.session
 from samtranslator.translator.transform import transform
 
 from calculator.shared.history import EXPIRES_AT, RETENTION_DAYS_ENV
+from lambda_devkit.rehearsal import observability
 from lambda_devkit.service_spec import functions as declared_functions
 from lambda_devkit.service_spec import layers as declared_layers
 from lambda_devkit.template import (
@@ -41,6 +42,8 @@ if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
 
 BASIC_EXECUTION = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+# What SAM attaches to a function with Tracing: Active, so Lambda can send its traces.
+XRAY_WRITE = "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess"
 ARTIFACT_BUCKET = "calculator-deploy-artifacts"
 
 
@@ -192,9 +195,12 @@ def verify(
         problems += _verify_function_template(
             artifact, name, deployed, values, layers, wanted, alias
         )
-        problems += _verify_role(name, config["Role"], table["TableArn"], table_actions[name], iam)
+        managed = {BASIC_EXECUTION} | ({XRAY_WRITE} if values["Tracing"] == "Active" else set())
+        problems += _verify_role(
+            name, config["Role"], table["TableArn"], table_actions[name], iam, managed
+        )
         problems += _verify_function_guards(name, physical[artifact.resource], values, target)
-    return problems + guards(deployed, values)[1]
+    return problems + guards(deployed, values)[1] + observability.check(deployed, values)[1]
 
 
 def _verify_layer(
@@ -416,8 +422,14 @@ def _parse_policy(text: str) -> Any:
 
 
 def _verify_role(
-    name: str, role_arn: str, table_arn: str, declared: frozenset[str], iam: IAMClient
+    name: str,
+    role_arn: str,
+    table_arn: str,
+    declared: frozenset[str],
+    iam: IAMClient,
+    managed: set[str],
 ) -> list[str]:
+    """The role grants `declared` on the table and nothing else, plus the `managed` policies."""
     problems = []
     role = role_arn.rsplit("/", 1)[-1]
     granted: set[str] = set()
@@ -442,6 +454,6 @@ def _verify_role(
     attached = {
         p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]
     }
-    if attached - {BASIC_EXECUTION}:
-        problems.append(f"{name}: extra managed policies {sorted(attached - {BASIC_EXECUTION})}")
+    if attached - managed:
+        problems.append(f"{name}: extra managed policies {sorted(attached - managed)}")
     return problems
