@@ -113,16 +113,30 @@ def dimensions(document: Mapping[str, Any]) -> dict[str, str]:
     return {key: str(document.get(key)) for key in sorted(keys)}
 
 
-def summary(document: Mapping[str, Any]) -> str:
-    """One readable line: `calculator-dev function_name=add outcome=2xx route="POST /add" |
-    Requests=1`; the problems instead, if the document is not valid EMF."""
-    if problems(document):
-        return f"invalid EMF: {'; '.join(problems(document))}"
-    namespaces = sorted({d["Namespace"] for d in document["_aws"]["CloudWatchMetrics"]})
-    labels = " ".join(
-        f"{k}={json.dumps(v) if ' ' in v else v}"
-        for k, v in dimensions(document).items()
-        if k != "service"
+def without_documents(lines: Iterable[str]) -> tuple[list[str], str | None]:
+    """The lines that are not EMF, and one readable line for all the EMF among them (an
+    invocation's: its request's metrics and, on a cold start, ColdStart), or None if none."""
+    kept, found = [], []
+    for line in lines:
+        parsed = documents([line])
+        if parsed:
+            found += parsed
+        else:
+            kept.append(line)
+    if not found:
+        return kept, None
+    invalid = [p for d in found for p in problems(d)]
+    if invalid:
+        return kept, f"METRICS invalid EMF: {'; '.join(invalid)}"
+    namespaces = sorted({d["Namespace"] for doc in found for d in doc["_aws"]["CloudWatchMetrics"]})
+    labels: dict[str, str] = {}
+    totals: dict[str, float] = {}
+    for document in found:
+        labels.update(dimensions(document))
+        for name, value in metric_values(document).items():
+            totals[name] = totals.get(name, 0) + value
+    shown = " ".join(
+        f"{k}={json.dumps(v) if ' ' in v else v}" for k, v in labels.items() if k != "service"
     )
-    values = " ".join(f"{name}={value:g}" for name, value in metric_values(document).items())
-    return f"{','.join(namespaces)} {labels} | {values}"
+    values = " ".join(f"{name}={value:g}" for name, value in sorted(totals.items()))
+    return kept, f"METRICS {','.join(namespaces)} {shown} | {values}"

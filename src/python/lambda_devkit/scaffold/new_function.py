@@ -5,8 +5,9 @@ Adds a Lambda function to the service, everywhere it must be declared, and nowhe
 - src/python/calculator/functions/NAME/handler.py and BUILD (the BUILD copied from a sibling's);
 - tests/calculator/functions/NAME/test_handler.py and BUILD, and tests/events/NAME.json (the
   sibling's event for the same method, re-routed);
-- infra/template.yaml: the function, its HttpApi route event and its log group, copied from the
-  sibling's blocks (so the guards every function has, it has), with no table access;
+- infra/template.yaml: the function, its HttpApi route event, its log group and its alarms
+  (Errors, Throttles, Duration), copied from the sibling's blocks (so the guards and alarms
+  every function has, it has), with no table access;
 - NAME in CALCULATOR_FUNCTIONS (pants-plugins/build_prelude.py), which puts its zip in every test
   that runs the packaged artifacts;
 - its row in README "Architecture".
@@ -38,6 +39,9 @@ FUNCTIONS_DIR = Path(service_spec.SOURCE_ROOT) / "calculator" / "functions"
 TESTS_DIR = Path("tests/calculator/functions")
 PRELUDE = Path("pants-plugins/build_prelude.py")
 TEMPLATE = sam.TEMPLATE
+# Each function's own alarms in the template (<Pascal><suffix>); the rest of what watches it
+# (the HTTP API's and the table's alarms, the dashboard's searches) covers it as it is.
+ALARMS = ("ErrorsAlarm", "ThrottlesAlarm", "DurationAlarm")
 # Short enough that every generated line fits in 100 columns.
 NAME = re.compile(r"[a-z][a-z0-9_]{0,19}")
 
@@ -229,10 +233,13 @@ def _renamed(block: list[str], old: service_spec.Function, new: NewFunction) -> 
     text = "\n".join(block)
     (old_route,) = old.routes
     replacements = [
-        (rf"\b{old_pascal}(Function|LogGroup)\b", rf"{new.pascal}\1"),
+        (rf"\b{old_pascal}(Function|LogGroup|{'|'.join(ALARMS)})\b", rf"{new.pascal}\1"),
         (rf"^(\s+){old_pascal}:$", rf"\g<1>{new.pascal}:"),  # the route event's key
         (rf"\.functions\.{old.name}/", f".functions.{new.name}/"),
         (rf"-{old.name}$", f"-{new.name}"),  # FunctionName, LogGroupName
+        (rf"-{old.name}-([a-z]+)$", rf"-{new.name}-\1"),  # AlarmName
+        (rf"(POWERTOOLS_METRICS_FUNCTION_NAME: ){old.name}$", rf"\g<1>{new.name}"),
+        (rf"\bThe {old.name} function\b", f"The {new.name} function"),  # AlarmDescription
         (rf"Method: {old_route.method}\b", f"Method: {new.method}"),
         (rf"Path: {re.escape(old_route.path)}\b", f"Path: {new.path}"),
     ]
@@ -250,14 +257,24 @@ def add_to_template(root: Path, new: NewFunction, old: service_spec.Function) ->
         raise Refused(f"{TEMPLATE}: {old.resource} has no {log_group} to copy")
     function_block = _without(lines[slice(*blocks[old.resource])], "Policies")
     log_block = lines[slice(*blocks[log_group])]
+    old_pascal = old.resource.removesuffix("Function")
+    alarms = [f"{old_pascal}{alarm}" for alarm in ALARMS]
+    if any(alarm not in blocks for alarm in alarms):
+        raise Refused(f"{TEMPLATE}: {old.resource} lacks one of its alarms {alarms} to copy")
+    alarm_block = [line for alarm in alarms for line in lines[slice(*blocks[alarm])]]
     # Each goes after the last block of its kind: the new function after the last function
-    # (with a blank line, as functions are spaced), its log group after the last log group.
+    # (with a blank line, as functions are spaced), its log group after the last log group,
+    # its alarms after the last function's alarms.
     last_function = max(blocks[f.resource][1] for f in service_spec.functions(sam.load(path)))
     last_log_group = max(end for name, (_, end) in blocks.items() if name.endswith("LogGroup"))
+    last_alarm = max(
+        end for name, (_, end) in blocks.items() if any(name.endswith(a) for a in ALARMS)
+    )
     insertions = sorted(
         [
             (last_function, ["", *_renamed(function_block, old, new)]),
             (last_log_group, _renamed(log_block, old, new)),
+            (last_alarm, _renamed(alarm_block, old, new)),
         ],
         reverse=True,
     )
