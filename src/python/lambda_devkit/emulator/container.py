@@ -121,9 +121,12 @@ class Container:
         assert process.stdout is not None
         fd = process.stdout.fileno()
         os.set_blocking(fd, False)
+        # poll, not select: a busy server's descriptors may number past select's 1024.
+        poller = select.poll()
+        poller.register(fd, select.POLLIN | select.POLLHUP)
         running = True
         while running:
-            select.select([fd], [], [])
+            poller.poll()
             with self._logs_lock:
                 running = self._read_available(process)
         with self._logs_lock:
