@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
-import os
-import select
 import shutil
 import signal
 import subprocess
@@ -79,7 +77,6 @@ class Container:
         self._api: RuntimeApi | None = None
         self._log_reader: threading.Thread | None = None
         self._logs: list[str] = []
-        self._partial = b""  # the start of a line not yet ended
         self._logs_lock = threading.Lock()
         self.runtime_dir = sandbox.root / "var" / "runtime"
         if not self.runtime_dir.exists():
@@ -119,47 +116,17 @@ class Container:
 
     def _collect_logs(self, process: subprocess.Popen[bytes], api: RuntimeApi) -> None:
         assert process.stdout is not None
-        fd = process.stdout.fileno()
-        os.set_blocking(fd, False)
-        # poll, not select: a busy server's descriptors may number past select's 1024.
-        poller = select.poll()
-        poller.register(fd, select.POLLIN | select.POLLHUP)
-        running = True
-        while running:
-            poller.poll()
-            with self._logs_lock:
-                running = self._read_available(process)
-        with self._logs_lock:
-            process.stdout.close()
+        with process.stdout:
+            for line in process.stdout:
+                with self._logs_lock:
+                    self._logs.append(line.decode(errors="replace").rstrip("\n"))
         # End of output: the runtime has exited (or is about to). Whatever it was running fails
         # now, not at the invocation's timeout.
         api.runtime_exited(exit_reason(process.wait()))
 
-    def _read_available(self, process: subprocess.Popen[bytes]) -> bool:
-        """Moves all `process` has written so far into the logs; False once its output ended.
-        Called with the logs lock held, by the reader and by `_take_logs` alike, so what one
-        finds in the pipe the other cannot be holding unrecorded."""
-        if process.stdout is None or process.stdout.closed:
-            return False
-        while True:
-            try:
-                chunk = os.read(process.stdout.fileno(), 65536)
-            except BlockingIOError:
-                return True
-            if not chunk:
-                if self._partial:
-                    self._logs.append(self._partial.decode(errors="replace"))
-                    self._partial = b""
-                return False
-            *lines, self._partial = (self._partial + chunk).split(b"\n")
-            self._logs += [line.decode(errors="replace") for line in lines]
-
     def _take_logs(self) -> list[str]:
-        # The runtime prints before it answers the Runtime API, so when an invocation's answer
-        # is in, all it printed is in the pipe: read it to the end now, on a busy machine too.
+        time.sleep(0.02)  # let the reader catch the last lines of this invocation
         with self._logs_lock:
-            if self._process is not None:
-                self._read_available(self._process)
             logs, self._logs = self._logs, []
         return logs
 
