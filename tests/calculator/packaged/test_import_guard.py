@@ -135,14 +135,22 @@ ALLOWED = OURS | THIRD_PARTY | STANDARD_LIBRARY
 # A function that needs more than the others says so here, by name.
 EXTRA: dict[str, set[str]] = {}
 
-# Runs in the sandboxed interpreter, with nothing imported but sys.
+# No tracing SDK by default: Lambda traces each function itself (Tracing: Active), and the
+# X-Ray SDK's import and patch_all() would cost every cold start
+# (docs/decisions/0008-tracing-without-an-sdk.md). Opting in means allowing it here, by name.
+TRACING_SDKS = {"aws_xray_sdk", "opentelemetry", "wrapt"}
+
+# Runs in the sandboxed interpreter, with nothing imported but sys: the modules `statement`
+# adds, by top-level package or (`{depth}` None) by full name.
 PROBE = """\
 import sys
-before = {{name.partition(".")[0] for name in sys.modules}}
+before = set(sys.modules)
 sys.path[:] = [{task_root!r}, {layers_site!r}, {layers!r}, *[p for p in sys.path if p]]
-import lambda_function
-loaded = {{name.partition(".")[0] for name in sys.modules}} - before
-loaded = {{name for name in loaded if not name.startswith("_")}}
+{statement}
+loaded = set(sys.modules) - before
+if {top_level!r}:
+    loaded = {{name.partition(".")[0] for name in loaded}} - {{n.partition(".")[0] for n in before}}
+    loaded = {{name for name in loaded if not name.startswith("_")}}
 import json
 print(json.dumps(sorted(loaded)))
 """
@@ -153,6 +161,10 @@ def packaged_functions() -> list[str]:
 
 
 def top_level_packages_loaded(tmp_path: Path, function: str) -> set[str]:
+    return modules_loaded(tmp_path, function, "import lambda_function", top_level=True)
+
+
+def modules_loaded(tmp_path: Path, function: str, statement: str, *, top_level: bool) -> set[str]:
     sandbox = Sandbox.unpack(
         tmp_path,
         service_spec.function(function).built,
@@ -171,6 +183,8 @@ def top_level_packages_loaded(tmp_path: Path, function: str) -> set[str]:
         task_root=str(sandbox.task_root),
         layers_site=str(sandbox.opt / "python" / "lib" / version / "site-packages"),
         layers=str(sandbox.opt / "python"),
+        statement=statement,
+        top_level=top_level,
     )
     completed = subprocess.run(
         [runtime_python(), "-I", "-S", "-B", "-c", code],
@@ -198,3 +212,26 @@ def test_import_loads_exactly_the_allowed_packages(tmp_path: Path, function: str
     assert not allowed - loaded, (
         f"{function} no longer loads {sorted(allowed - loaded)}: strike it off."
     )
+
+
+@pytest.mark.parametrize("function", packaged_functions())
+def test_no_tracing_sdk_is_imported(tmp_path: Path, function: str) -> None:
+    assert not TRACING_SDKS & top_level_packages_loaded(tmp_path, function)
+    assert not TRACING_SDKS & ALLOWED, "a tracing SDK is opted in: record it in docs/decisions"
+
+
+def test_metrics_cost_no_import_beyond_what_the_logger_already_loads(tmp_path: Path) -> None:
+    # Powertools' package init imports its Metrics module whatever is used of it, so the
+    # metrics every request emits (calculator.shared.metrics) cost a print, not an import.
+    function = packaged_functions()[0]
+    logger_only = modules_loaded(
+        tmp_path / "logger", function, "from aws_lambda_powertools import Logger", top_level=False
+    )
+    metrics = modules_loaded(
+        tmp_path / "metrics",
+        function,
+        "from aws_lambda_powertools import Logger, Metrics",
+        top_level=False,
+    )
+    assert "aws_lambda_powertools.metrics" in logger_only
+    assert metrics == logger_only

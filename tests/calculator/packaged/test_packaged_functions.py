@@ -10,13 +10,14 @@ moto's DynamoDB server on loopback.
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from lambda_devkit import service_spec
+from lambda_devkit import emf, service_spec
 from lambda_devkit.emulator.container import Container, Result
 from lambda_devkit.emulator.sandbox import Sandbox
 from lambda_devkit.testing.aws import (
@@ -43,8 +44,13 @@ def recorder(moto_server: MotoServer) -> Iterator[FaultProxy]:
 
 
 @pytest.fixture(scope="module")
-def aws_env(moto_server: MotoServer, recorder: FaultProxy) -> dict[str, str]:
-    tables = fresh_tables(dynamodb_client(moto_server.endpoint))
+def tables(moto_server: MotoServer) -> dict[str, str]:
+    """The template's tables, fresh on moto: logical id -> name."""
+    return fresh_tables(dynamodb_client(moto_server.endpoint))
+
+
+@pytest.fixture(scope="module")
+def aws_env(tables: dict[str, str], recorder: FaultProxy) -> dict[str, str]:
     return {
         **FAKE_CREDENTIALS,
         "AWS_ENDPOINT_URL_DYNAMODB": recorder.endpoint,
@@ -52,14 +58,18 @@ def aws_env(moto_server: MotoServer, recorder: FaultProxy) -> dict[str, str]:
     }
 
 
-def container(root: Path, name: str, layers: list[Path], aws_env: dict[str, str]) -> Container:
+def container(
+    root: Path, name: str, layers: list[Path], aws_env: dict[str, str], tables: dict[str, str]
+) -> Container:
+    # The function's own variables too (its metrics' function_name), as the template gives them.
+    own = service_spec.function_environment(tables, name)
     sandbox = Sandbox.unpack(
         root,
         service_spec.function(name).built,
         layers,
         function_name=name,
         region=REGION,
-        extra_env=aws_env,
+        extra_env={**aws_env, **own},
         # These tests are about what the zips do, not how fast: a timeout (and so a store
         # budget) that a starved machine cannot exhaust, where the default 3 s could be.
         timeout_s=300.0,
@@ -75,11 +85,11 @@ def answer(result: Result) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def containers(
-    tmp_path_factory: pytest.TempPathFactory, aws_env: dict[str, str]
+    tmp_path_factory: pytest.TempPathFactory, aws_env: dict[str, str], tables: dict[str, str]
 ) -> Iterator[dict[str, Container]]:
     running = {
         name: container(
-            tmp_path_factory.mktemp(name), name, [SHARED_LAYER, REQUIREMENTS_LAYER], aws_env
+            tmp_path_factory.mktemp(name), name, [SHARED_LAYER, REQUIREMENTS_LAYER], aws_env, tables
         )
         for name in (f.name for f in FUNCTIONS)
     }
@@ -202,10 +212,99 @@ def test_a_missing_layer_makes_the_handler_unimportable(
     tmp_path: Path,
     api_event: EventFactory,
     aws_env: dict[str, str],
+    tables: dict[str, str],
     layers: list[Path],
     missing_module: str,
 ) -> None:
-    result = container(tmp_path, "add", layers, aws_env).invoke(api_event("add"))
+    result = container(tmp_path, "add", layers, aws_env, tables).invoke(api_event("add"))
     assert result.error is not None
     assert result.error["errorType"] == "Runtime.ImportModuleError"
     assert missing_module in result.error["errorMessage"]
+
+
+def emf_of(
+    function: Container, events: list[dict[str, Any]]
+) -> tuple[list[int], list[dict[str, Any]]]:
+    """The statuses `events` get from one container, in order, and every EMF document it
+    printed, each checked against the EMF specification."""
+    statuses, logs = [], []
+    for event in events:
+        result = function.invoke(event)
+        statuses.append(answer(result)["statusCode"])
+        logs += result.logs
+    logs += function.stop_and_collect()
+    documents = emf.documents(logs)
+    assert {i: emf.problems(d) for i, d in enumerate(documents) if emf.problems(d)} == {}
+    return statuses, documents
+
+
+def with_metric(documents: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
+    return [d for d in documents if name in emf.metric_values(d)]
+
+
+@pytest.mark.parametrize("function", FUNCTIONS, ids=lambda f: f.name)
+def test_the_packaged_zip_prints_valid_emf_counting_each_request_and_one_cold_start(
+    tmp_path: Path,
+    aws_env: dict[str, str],
+    tables: dict[str, str],
+    api_event: EventFactory,
+    function: service_spec.Function,
+) -> None:
+    # Three invocations of one container: its event twice, then a method its route does not
+    # take (a 405: a bad request prints metrics too).
+    bad = api_event(function.name)
+    bad["requestContext"]["http"]["method"] = "DELETE"
+    layers = [SHARED_LAYER, REQUIREMENTS_LAYER]
+    statuses, documents = emf_of(
+        container(tmp_path, function.name, layers, aws_env, tables),
+        [api_event(function.name), api_event(function.name), bad],
+    )
+    assert statuses == [200, 200, 405]
+    (cold,) = with_metric(documents, "ColdStart")
+    requests = with_metric(documents, "Requests")
+    (route,) = function.routes
+    assert [
+        (emf.dimensions(d)["route"], emf.dimensions(d)["outcome"], emf.metric_values(d))
+        for d in requests
+    ] == [
+        (str(route), "2xx", {"Requests": 1}),
+        (str(route), "2xx", {"Requests": 1}),
+        ("unmatched", "4xx", {"Requests": 1, "ClientErrors": 1}),
+    ]
+    # Namespace, service and function name as the template's environment sets them.
+    wanted = service_spec.function_environment("-", function.name)
+    for document in (cold, *requests):
+        (directive,) = document["_aws"]["CloudWatchMetrics"]
+        assert directive["Namespace"] == wanted["POWERTOOLS_METRICS_NAMESPACE"]
+        assert emf.dimensions(document)["service"] == wanted["POWERTOOLS_SERVICE_NAME"]
+        assert emf.dimensions(document)["function_name"] == function.name
+
+
+@pytest.fixture
+def refusing_endpoint() -> Iterator[str]:
+    """A loopback address that refuses connections: a socket bound to it that never listens."""
+    with socket.socket() as bound:
+        bound.bind(("127.0.0.1", 0))
+        yield f"http://127.0.0.1:{bound.getsockname()[1]}"
+
+
+@pytest.mark.parametrize(
+    "function", [f for f in FUNCTIONS if f.table_actions], ids=lambda f: f.name
+)
+def test_a_store_that_refuses_connections_is_a_metric_of_its_own(
+    tmp_path: Path,
+    aws_env: dict[str, str],
+    tables: dict[str, str],
+    api_event: EventFactory,
+    function: service_spec.Function,
+    refusing_endpoint: str,
+) -> None:
+    down = {**aws_env, "AWS_ENDPOINT_URL_DYNAMODB": refusing_endpoint}
+    layers = [SHARED_LAYER, REQUIREMENTS_LAYER]
+    statuses, documents = emf_of(
+        container(tmp_path, function.name, layers, down, tables), [api_event(function.name)]
+    )
+    assert statuses == [503]
+    (failed,) = with_metric(documents, "Requests")
+    assert emf.metric_values(failed) == {"Requests": 1, "StoreFailures": 1}
+    assert emf.dimensions(failed)["outcome"] == "5xx"

@@ -17,6 +17,8 @@ import yaml
 
 from lambda_devkit import service_spec
 from lambda_devkit import template as sam
+from lambda_devkit.rehearsal import observability
+from lambda_devkit.rehearsal.deploy import Target, to_cloudformation, with_uris
 from lambda_devkit.scaffold import prelude
 from lambda_devkit.scaffold.new_function import (
     NewFunction,
@@ -89,6 +91,38 @@ def test_each_new_block_has_the_shape_of_the_existing_ones_but_the_policy(
         for new in NEW:
             assert set(resources[f"{new.pascal}Function"]["Properties"]) == shape
             assert set(resources[f"{new.pascal}LogGroup"]["Properties"]) == log_shape
+
+
+def test_each_new_function_is_alarmed_dashboarded_traced_and_named_in_its_metrics(
+    generated: Path,
+) -> None:
+    # What the rehearsal checks on a deploy, on the generated template as the translator turns
+    # it into CloudFormation: every function, the new ones included, has its alarms, each
+    # notifying the topic; the dashboard searches cover it; it is traced.
+    template = sam.load(generated / sam.TEMPLATE)
+    target = Target(endpoint="unused")
+    uploaded = with_uris(
+        template, {a.resource: f"s3://b/{a.resource}" for a in sam.artifacts(template)}
+    )
+    deployed = to_cloudformation(uploaded, target)
+    report, problems = observability.check(
+        deployed, sam.parameter_values(template, target.parameters)
+    )
+    assert problems == []
+    for new in NEW:
+        watched = [line for line in report if f"-{new.name}-" in line]
+        assert [line.split(":")[0] for line in watched] == [
+            f"calculator-rehearsal-{new.name}-{kind}"
+            for kind in ("duration", "errors", "throttles")
+        ]
+        assert (
+            service_spec.function_environment(
+                {t.resource: "t" for t in service_spec.tables(template)}, new.name, template
+            )[
+                "POWERTOOLS_METRICS_FUNCTION_NAME"
+            ]
+            == new.name
+        )
 
 
 def test_cfn_lint_reports_nothing_on_the_generated_template(generated: Path) -> None:

@@ -9,6 +9,9 @@ This is a router of our own rather than Powertools' event handler: that package 
 resolver it has (AppSync and asyncio, Bedrock, VPC Lattice...) and its OpenAPI validation
 machinery, about 50 ms of every cold start for routing three fixed paths (docs/cold-start.md).
 Request models are calculator.shared.validation's.
+
+`resolve` also counts every request in CloudWatch metrics (calculator.shared.metrics), so a
+function declared on an `Api` is measured without code of its own.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from urllib.parse import parse_qs
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from calculator.shared import numbers
+from calculator.shared import metrics, numbers
 from calculator.shared.budget import Deadline
 from calculator.shared.history import HistoryUnavailable, InvalidCursor
 from calculator.shared.identity import Caller, Unauthenticated, caller_of
@@ -176,6 +179,19 @@ def _json_value(text: str) -> Any:
         raise ClientError(HTTPStatus.BAD_REQUEST, [("body", "is not valid JSON")]) from None
 
 
+def _method_and_path(event: Mapping[str, Any]) -> tuple[str, str]:
+    """The method, and the path the route was declared with: the raw path without a named
+    stage's prefix."""
+    request_context: Mapping[str, Any] = event.get("requestContext") or {}
+    http = request_context.get("http") or {}
+    stage = request_context.get("stage", "$default")
+    path = str(event.get("rawPath", ""))
+    return (
+        str(http.get("method", "")).upper(),
+        path.removeprefix(f"/{stage}") if stage != "$default" else path,
+    )
+
+
 class Request:
     """One HTTP API request (payload format 2.0) of a verified caller, as a route reads it."""
 
@@ -184,12 +200,7 @@ class Request:
         self.context = context
         self.caller = caller
         self._request_context: Mapping[str, Any] = event.get("requestContext") or {}
-        http = self._request_context.get("http") or {}
-        self.method = str(http.get("method", "")).upper()
-        # The path the route was declared with: the raw path without a named stage's prefix.
-        stage = self._request_context.get("stage", "$default")
-        path = str(event.get("rawPath", ""))
-        self.path = path.removeprefix(f"/{stage}") if stage != "$default" else path
+        self.method, self.path = _method_and_path(event)
 
     @property
     def id(self) -> str:
@@ -255,6 +266,7 @@ class Api:
 
     def __init__(self) -> None:
         self._routes: dict[str, dict[str, Route]] = {}
+        self._measured = metrics.measured(self._resolve_and_record)
 
     def route(self, method: str, path: str) -> Callable[[Route], Route]:
         method = method.upper()
@@ -280,18 +292,42 @@ class Api:
         return self.route("POST", path)
 
     def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
+        """The response to `event`; its metrics are printed as EMF before it is returned."""
+        return self._measured(event, context)
+
+    def _resolve_and_record(
+        self, event: Mapping[str, Any], context: LambdaContext
+    ) -> dict[str, Any]:
+        response, error = self._answer(event, context)
+        metrics.record(
+            self._route_name(event),
+            response.status,
+            store_failed=isinstance(error, HistoryUnavailable),
+        )
+        return response.to_payload()
+
+    def _route_name(self, event: Mapping[str, Any]) -> str:
+        """The declared route the event is for, or `unmatched`: never the raw path, which
+        the client chooses and would make a metric dimension of unbounded cardinality."""
+        method, path = _method_and_path(event)
+        if method in self._routes.get(path, {}):
+            return f"{method} {path}"
+        return metrics.UNMATCHED_ROUTE
+
+    def _answer(
+        self, event: Mapping[str, Any], context: LambdaContext
+    ) -> tuple[Response, Exception | None]:
         try:
             # Fail closed before anything else: no verified caller, no route, no 404/405.
             caller = caller_of(event)
         except Unauthenticated as error:
             logger.warning("refused: no verified caller", extra={"reason": str(error)})
-            return UNAUTHORIZED.to_payload()
+            return UNAUTHORIZED, error
         request = Request(event, context, caller)
         try:
-            response = self._route(request)(request)
+            return self._route(request)(request), None
         except Exception as error:
-            response = _error_response(error, request)
-        return response.to_payload()
+            return _error_response(error, request), error
 
     def _route(self, request: Request) -> Route:
         methods = self._routes.get(request.path)

@@ -28,6 +28,7 @@ for ratios to mean anything, and the verdict says so instead of judging the targ
 
     ./pants package ::
     ./pants run src/python/lambda_devkit/emulator/coldstart.py -- [--runs 7] [--layers]
+        [--tracing-sdk DIR]
 """
 
 from __future__ import annotations
@@ -112,6 +113,9 @@ STACK = (
     ("+ Powertools Logger", "from aws_lambda_powertools import Logger"),
     ("+ our code and its DynamoDB client: `import lambda_function`", "import lambda_function"),
 )
+# With --tracing-sdk DIR (aws-xray-sdk and its dependencies, installed for the runtime): what
+# the X-Ray SDK would add on top, as its docs have a function start (docs/decisions/0008).
+TRACING_SDK = ("+ X-Ray SDK: `patch_all()`", "from aws_xray_sdk.core import patch_all; patch_all()")
 
 
 @dataclass
@@ -211,7 +215,12 @@ def timed(code: str, env: dict[str, str], cwd: Path) -> list[tuple[float, float]
     )
     if completed.returncode != 0:
         sys.exit(f"coldstart: the measured process failed:\n{code}\n{completed.stderr}")
-    stamps = [line.split() for line in completed.stdout.splitlines()]
+    # The stamps are the lines of two integers; the handler prints too (its metrics, as EMF).
+    stamps = [
+        fields
+        for fields in (line.split() for line in completed.stdout.splitlines())
+        if len(fields) == 2 and all(f.isdigit() for f in fields)
+    ]
     return [((int(wall) - started) / 1e6, int(cpu) / 1e6) for wall, cpu in stamps]
 
 
@@ -329,6 +338,12 @@ def main() -> None:
         help="largest difference between the two trees' SDK baselines at which ratios are "
         "judged (default %(default)s)",
     )
+    parser.add_argument(
+        "--tracing-sdk",
+        type=Path,
+        help="with --layers: a directory holding aws-xray-sdk installed for the runtime; "
+        "adds what importing it and patch_all() cost",
+    )
     args = parser.parse_args()
     if args.runs < 4:
         parser.error("--runs must be at least 4 (a median and its quartiles)")
@@ -354,6 +369,11 @@ def main() -> None:
                 name: unpack(scratch / name, args.dist, declared, layers, aws_env) for name in TREES
             }
             shipped = trees["packaged"].python_files()
+            if args.tracing_sdk:
+                # Beside the layers' packages: present, imported by nothing but its own row.
+                shutil.copytree(
+                    args.tracing_sdk, trees["precompiled"].opt / "python", dirs_exist_ok=True
+                )
             precompile(trees["precompiled"])
             for tree in trees.values():
                 make_read_only(tree)
@@ -385,7 +405,8 @@ def report(
     sdk_cpu: dict[str, list[float]] = {t: [] for t in TREES}
     init_cpu: dict[tuple[str, str], list[float]] = {(f, t): [] for f in functions for t in TREES}
     any_sandbox = trees["packaged"].sandboxes[functions[0]]
-    stack: dict[str, list[float]] = {label: [] for label, _ in STACK}
+    rows = [*STACK, TRACING_SDK] if args.tracing_sdk else list(STACK)
+    stack: dict[str, list[float]] = {label: [] for label, _ in rows}
     client: list[float] = []
     # Alternating: one of each measurement per round, so load on the machine hits all alike.
     for _ in range(args.runs):
@@ -410,7 +431,7 @@ def report(
             sandbox = trees["precompiled"].sandboxes[functions[0]]
             client += timed_ms(code_for(sandbox, CLIENT), sandbox.environment(), sandbox.task_root)
             statements: list[str] = []
-            for label, statement in STACK:
+            for label, statement in rows:
                 statements.append(statement)
                 stack[label] += timed_ms(
                     code_for(sandbox, "\n".join(statements)),
@@ -460,12 +481,24 @@ def report(
         print("| --- | ---: | ---: |")
         previous = statistics.median(bare)
         print(f"| bare interpreter | {previous:,.0f} | |")
-        for label, _ in STACK:
+        for label, _ in rows:
             median = statistics.median(stack[label])
             print(f"| {label} | {median:,.0f} | {median - previous:+,.0f} |")
             previous = median
         created = statistics.median(client) - statistics.median(stack[STACK[0][0]])
         print(f"\nOf which creating the DynamoDB client with botocore: {created:,.0f} ms.")
+        if args.tracing_sdk:
+            # Its row and the one before it ran back to back in each round: the median of those
+            # differences holds up on a busy machine better than a difference of medians.
+            paired = [
+                traced - untraced
+                for untraced, traced in zip(stack[STACK[-1][0]], stack[TRACING_SDK[0]], strict=True)
+            ]
+            print(
+                f"The X-Ray SDK's import and patch_all(), round by round: median "
+                f"{statistics.median(paired):+,.0f} ms (rounds: "
+                f"{', '.join(f'{d:+,.0f}' for d in sorted(paired))})."
+            )
 
     # importtime runs are as noisy as the others: the median of a few, per package.
     samples = {

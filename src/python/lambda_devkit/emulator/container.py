@@ -168,6 +168,14 @@ class Container:
             result.logs = self._take_logs()
             return result
 
+    def stop_and_collect(self) -> list[str]:
+        """Stops the container and returns what it printed that no invocation's result holds:
+        its output is then read to the end, where a result may miss its last lines."""
+        self.stop()
+        with self._logs_lock:
+            logs, self._logs = self._logs, []
+        return logs
+
     def stop(self) -> None:
         """Kills the runtime; no thread, socket or pipe of this container outlives the call."""
         if self._process is not None and self._process.poll() is None:

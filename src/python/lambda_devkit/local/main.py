@@ -10,6 +10,9 @@ serve [--port 3000]                  an HTTP API on 127.0.0.1 routing the templa
 token [--sub NAME] [--issuer URL]    print a bearer token from serve's issuer (default
                                      http://127.0.0.1:3001, serve's default --issuer-port)
 
+Each invocation's metrics (the EMF its function prints) show as one line, `METRICS <namespace>
+<dimensions> | <metric>=<value>...`, after its JSON logs (docs/observability.md).
+
 AWS: by default an embedded moto server on 127.0.0.1 with the template's table created;
 `--aws-endpoint URL` uses another endpoint (with its table already there), `--real-aws` the
 credentials and region in your environment. Run `./pants package ::` first; a later
@@ -36,6 +39,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from lambda_devkit import emf
 from lambda_devkit.emulator.http_api import (
     INTERNAL_SERVER_ERROR,
     jwt_authorizer,
@@ -106,8 +110,13 @@ def invoke(args: argparse.Namespace) -> int:
             )
             return 2
         result = service.invoke(function, event)
-    for line in result.logs:
+        # Stopping the container reads its output to the end: nothing it printed is lost.
+        leftover = service.close()
+    logs, metrics = emf.without_documents([*result.logs, *leftover])
+    for line in logs:
         print(line, file=sys.stderr)
+    if metrics is not None:
+        print(metrics, file=sys.stderr)
     init = f"init {result.init_ms:.0f} ms, " if result.init_ms is not None else ""
     print(f"REPORT {init}duration {result.duration_ms:.0f} ms", file=sys.stderr)
     print(json.dumps(result.error if result.error is not None else result.payload, indent=2))
@@ -182,8 +191,11 @@ def make_handler(service: LocalService, gateway: Gateway) -> type[BaseHTTPReques
                 authorizer,
             )
             result = service.invoke(function, event)
-            for line in result.logs:
+            logs, metrics = emf.without_documents(result.logs)
+            for line in logs:
                 print(f"[{function.name}] {line}", file=sys.stderr)
+            if metrics is not None:
+                print(f"[{function.name}] {metrics}", file=sys.stderr)
             if result.error is not None:
                 print(f"[{function.name}] {json.dumps(result.error)}", file=sys.stderr)
             self._send(*to_response(result))

@@ -209,14 +209,17 @@ class LocalService:
             pids += [pid for c in containers if (pid := c.pid) is not None]
         return pids
 
-    def close(self) -> None:
+    def close(self) -> list[str]:
+        """Stops every container; returns what they printed that no invocation's result holds."""
+        leftover: list[str] = []
         for pool in self._pools.values():
             with pool.lock:
                 containers = [*pool.idle, *pool.busy]
                 pool.idle.clear()
             for container in containers:
-                container.stop()
+                leftover += container.stop_and_collect()
         shutil.rmtree(self._scratch, ignore_errors=True)
+        return leftover
 
 
 def aws_environment(endpoint: str | None) -> dict[str, str]:

@@ -22,6 +22,7 @@ import boto3.session
 from samtranslator.translator.transform import transform
 
 from lambda_devkit import service_spec
+from lambda_devkit.rehearsal import observability
 from lambda_devkit.service_spec import functions as declared_functions
 from lambda_devkit.service_spec import layers as declared_layers
 from lambda_devkit.template import (
@@ -42,6 +43,8 @@ if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
 
 BASIC_EXECUTION = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+# What SAM attaches to a function with Tracing: Active, so Lambda can send its traces.
+XRAY_WRITE = "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess"
 ARTIFACT_BUCKET = "rehearsal-deploy-artifacts"
 
 
@@ -205,7 +208,8 @@ def verify(
         problems += _verify_function_template(
             artifact, name, deployed, values, layers, wanted, alias
         )
-        problems += _verify_role(name, config["Role"], table_arns, grants[name], iam)
+        managed = {BASIC_EXECUTION} | ({XRAY_WRITE} if values["Tracing"] == "Active" else set())
+        problems += _verify_role(name, config["Role"], table_arns, grants[name], iam, managed)
         problems += _verify_function_guards(name, physical[artifact.resource], values, target)
         problems += _verify_environment(
             name,
@@ -214,7 +218,7 @@ def verify(
                 {t: physical[t] for t in table_arns}, name, template, target.parameters
             ),
         )
-    return problems + guards(deployed, values)[1]
+    return problems + guards(deployed, values)[1] + observability.check(deployed, values)[1]
 
 
 def _verify_layer(
@@ -450,8 +454,10 @@ def _verify_role(
     table_arns: dict[str, str],
     declared: dict[str, frozenset[str]],
     iam: IAMClient,
+    managed: set[str],
 ) -> list[str]:
-    """The role may do what the template grants on the tables it names, and nothing else."""
+    """The role may do what the template grants on the tables it names, and nothing else,
+    plus the `managed` policies."""
     granted_on = {table_arns[table]: actions for table, actions in declared.items()}
     problems = []
     role = role_arn.rsplit("/", 1)[-1]
@@ -482,6 +488,6 @@ def _verify_role(
     attached = {
         p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]
     }
-    if attached - {BASIC_EXECUTION}:
-        problems.append(f"{name}: extra managed policies {sorted(attached - {BASIC_EXECUTION})}")
+    if attached - managed:
+        problems.append(f"{name}: extra managed policies {sorted(attached - managed)}")
     return problems

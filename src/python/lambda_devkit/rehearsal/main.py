@@ -16,6 +16,7 @@ from pathlib import Path
 
 from lambda_devkit import template as sam
 from lambda_devkit.moto_server import moto_endpoint
+from lambda_devkit.rehearsal import observability
 from lambda_devkit.rehearsal.deploy import Target, deploy, guards, verify
 
 
@@ -43,13 +44,16 @@ def main() -> None:
         target = Target(endpoint=endpoint, architecture=args.architecture, snapstart=args.snapstart)
         deployed = deploy(template, args.buildroot, target)
         problems = verify(template, deployed, args.buildroot, target)
-        enforced, _ = guards(deployed, sam.parameter_values(template, target.parameters))
+        values = sam.parameter_values(template, target.parameters)
+        enforced, _ = guards(deployed, values)
+        watched, _ = observability.check(deployed, values)
 
     for artifact in sam.artifacts(template):
         print(
             f"{artifact.resource:24} {sam.code_sha256(args.buildroot / artifact.path)}  {artifact.path}"
         )
     print("\nGuards in the deployed stack:", *enforced, sep="\n  ")
+    print("\nAlarms, dashboard and tracing in the deployed stack:", *watched, sep="\n  ")
     if problems:
         print("\nThe deployment differs from the build:", *problems, sep="\n  - ")
         sys.exit(1)
@@ -57,7 +61,7 @@ def main() -> None:
         f"\nstack {target.stack} ({args.architecture}, SnapStart "
         f"{'on' if args.snapstart else 'off'}) deployed and verified: code hashes, handlers, "
         "runtime, architecture, layers, SnapStart, the alias the API invokes, table keys, "
-        "least-privilege roles, and the guards above."
+        "least-privilege roles, the guards, alarms, dashboard and tracing above."
     )
 
 
