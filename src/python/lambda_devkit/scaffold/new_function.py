@@ -58,7 +58,7 @@ GET_ROUTE = """@app.get("{path}")
 def {identifier}(request: Request) -> Response:
     return ok({{"function": "{name}", "requestId": request.id}})
 """
-POST_ROUTE = """@app.post("{path}")
+POST_ROUTE = """@app.post("{path}", body=Operands)
 def {identifier}(request: Request) -> Response:
     operands = request.body(Operands)
     return ok(

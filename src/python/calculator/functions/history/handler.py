@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from calculator.shared.api import Api, Request, Response, logger, ok
 from calculator.shared.history import HistoryStore
-from calculator.shared.models import Limit
+from calculator.shared.models import DIGITS_ONLY, HistoryPage
 from calculator.shared.service import list_history
 
 DEFAULT_LIMIT = 20
@@ -20,15 +20,19 @@ class HistoryQuery(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    limit: Annotated[Limit, Field(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT
-    cursor: Annotated[str | None, Field(min_length=1)] = None
+    limit: Annotated[int, Field(ge=1, le=MAX_LIMIT, description="Page size."), DIGITS_ONLY] = (
+        DEFAULT_LIMIT
+    )
+    cursor: Annotated[
+        str | None, Field(min_length=1, description="Opaque: a previous page's `next`.")
+    ] = None
 
 
 app = Api()
 store = HistoryStore.from_environment()
 
 
-@app.get("/history")
+@app.get("/history", query=HistoryQuery, response=HistoryPage)
 def history(request: Request) -> Response:
     query = request.query(HistoryQuery)
     return ok(list_history(store, request.caller, query.limit, query.cursor, request.deadline()))
