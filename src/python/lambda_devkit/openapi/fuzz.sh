@@ -58,7 +58,8 @@ for _ in $(seq 600); do
 done
 grep -q '^Serving' "${scratch}/serve.log" || { echo "fuzz: serve never started" >&2; exit 1; }
 echo "fuzz: ${token_command}"
-TOKEN="$(${token_command})"
+# Concurrent: a developer's other Pants command (or pantsd busy) must not make it give up.
+TOKEN="$(PANTS_CONCURRENT=True ${token_command})"
 
 checks=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance
 echo "fuzz: schemathesis on ${document}: checks ${checks}, seed ${seed}, ${max_examples} examples"
