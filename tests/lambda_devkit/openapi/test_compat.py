@@ -151,6 +151,14 @@ def test_drift_names_each_difference(tmp_path: Path) -> None:
     assert '/info/title: built "New", committed "T"' in problem
     committed.write_text(main.render(changed(lambda d: d["info"].update(title="New"))))
     assert main.check(built, committed) == []
+    # In a list, the difference is named by index, not as the whole list.
+    wider = changed(
+        lambda d: d["paths"]["/history"]["get"]["parameters"][0]["schema"].update(minimum=0)
+    )
+    wider["info"]["title"] = "New"
+    built.write_text(main.render(wider))
+    (problem,) = main.check(built, committed)
+    assert "/paths/~1history/get/parameters/0/schema/minimum: built 0, committed 1" in problem
 
 
 def test_update_refuses_a_breaking_change_and_writes_a_compatible_one(tmp_path: Path) -> None:

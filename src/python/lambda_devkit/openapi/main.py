@@ -68,6 +68,9 @@ def drift(built: dict[str, Any], committed: dict[str, Any]) -> list[str]:
                     found.append(f"{pointer}/{escaped}: only in the committed copy")
                 else:
                     walk(a[key], b[key], f"{pointer}/{escaped}")
+        elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+            for index, (x, y) in enumerate(zip(a, b, strict=True)):
+                walk(x, y, f"{pointer}/{index}")
         elif a != b:
             found.append(
                 f"{pointer or '/'}: built {json.dumps(a)[:80]}, committed {json.dumps(b)[:80]}"
