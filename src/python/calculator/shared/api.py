@@ -1,8 +1,10 @@
 """The HTTP API's plumbing, shared by every function: routing, validation, errors, logging.
 
-Each function builds an `Api`, declares its routes on it (`@app.post("/path")` over the route's
-function) and hands every event to `app.resolve`. Everything a client can get wrong is
-answered here, once, as a 4xx with a JSON body naming the field and the problem. Anything
+Each function builds an `Api`, declares its routes on it (`@app.post("/add", body=Operands,
+response=Result)` over the route's function) and hands every event to `app.resolve`. The
+declarations are what the OpenAPI document is built from (lambda_devkit.openapi, at build time:
+nothing here builds a schema), with the statuses in `ANSWERS`. Everything a client can get
+wrong is answered here, once, as a 4xx with a JSON body naming the field and the problem. Anything
 else is a 500 with a generic body and the request id in the log.
 
 This is a router of our own rather than Powertools' event handler: that package imports every
@@ -22,7 +24,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from http import HTTPStatus
-from typing import Any
+from typing import Any, ClassVar, NotRequired, TypedDict
 from urllib.parse import parse_qs
 
 from aws_lambda_powertools import Logger
@@ -42,6 +44,36 @@ JSON_MEDIA_TYPE = "application/json"
 UTF8_CHARSETS = frozenset({"utf-8", "utf8", "us-ascii"})
 _SEND_JSON = "must be application/json: send the body as JSON with Content-Type: application/json"
 RETRY_AFTER_SECONDS = 1
+
+# Every status `resolve` can answer a declared route with, and for which routes: those that
+# declare one of the inputs named ("body", "query"), or "always". The OpenAPI document lists
+# them per route, with the error body `_client_error_response` writes; the fuzzer in CI fails
+# on a status the document does not list.
+ANSWERS: Mapping[HTTPStatus, frozenset[str]] = {
+    HTTPStatus.BAD_REQUEST: frozenset({"body", "query"}),
+    HTTPStatus.UNAUTHORIZED: frozenset({"always"}),
+    HTTPStatus.REQUEST_ENTITY_TOO_LARGE: frozenset({"body"}),
+    HTTPStatus.UNSUPPORTED_MEDIA_TYPE: frozenset({"body"}),
+    HTTPStatus.INTERNAL_SERVER_ERROR: frozenset({"always"}),
+    HTTPStatus.SERVICE_UNAVAILABLE: frozenset({"always"}),
+}
+# The headers `resolve` always sends with a status, beyond Content-Type.
+ANSWER_HEADERS: Mapping[HTTPStatus, tuple[str, ...]] = {
+    HTTPStatus.SERVICE_UNAVAILABLE: ("Retry-After",),
+}
+
+
+class Problem(TypedDict):
+    field: str
+    problem: str
+
+
+class ErrorBody(TypedDict):
+    """Every answer but a 200: API Gateway's own are `{"message": ...}` alone."""
+
+    message: str
+    errors: NotRequired[list[Problem]]  # a 4xx: each field the client must change, and why
+    requestId: NotRequired[str]  # a 500: what to quote when reporting it
 
 
 class ClientError(Exception):
@@ -88,8 +120,9 @@ def error_response(
 
 
 def _client_error_response(error: ClientError) -> Response:
-    errors = [{"field": field, "problem": problem} for field, problem in error.problems]
-    return error_response(error.status, {"message": error.status.phrase, "errors": errors})
+    errors: list[Problem] = [{"field": f, "problem": problem} for f, problem in error.problems]
+    body: ErrorBody = {"message": error.status.phrase, "errors": errors}
+    return error_response(error.status, body)
 
 
 def _header(event: Mapping[str, Any], name: str) -> str | None:
@@ -196,6 +229,8 @@ class Request:
     """One HTTP API request (payload format 2.0) of a verified caller, as a route reads it."""
 
     def __init__(self, event: Mapping[str, Any], context: LambdaContext, caller: Caller) -> None:
+        # Set by Api.resolve once the route is known: what `body` and `query` may be read as.
+        self.declared: Declaration | None = None
         self.event = event
         self.context = context
         self.caller = caller
@@ -218,6 +253,7 @@ class Request:
 
     def body[M: Model](self, model: type[M]) -> M:
         """The JSON body, negotiated and parsed with exact numbers, validated as `model`."""
+        self._check_declared("body", model)
         text = _json_text(self.event)
         value = None if text is None else _json_value(text)
         if value is None:
@@ -237,6 +273,7 @@ class Request:
     def query[M: Model](self, model: type[M]) -> M:
         """The query string validated as `model`; parameters the model does not name are ignored
         unless it forbids them."""
+        self._check_declared("query", model)
         # API Gateway joins a repeated parameter's values with commas: such a parameter is
         # validated as the list of its values (which no scalar field takes), never as one value.
         raw = str(self.event.get("rawQueryString") or "")
@@ -251,8 +288,47 @@ class Request:
         except Rejected as error:
             raise ClientError(HTTPStatus.BAD_REQUEST, error.problems) from None
 
+    def _check_declared(self, part: str, model: type[Model]) -> None:
+        # The OpenAPI document describes a route by its declaration: a route that reads a
+        # model it did not declare would make the document lie, so it fails (a 500) instead.
+        declared = None if self.declared is None else getattr(self.declared, part)
+        if self.declared is not None and declared is not model:
+            raise TypeError(
+                f"{self.declared} reads its {part} as {model.__name__} but declares "
+                f"{part}={getattr(declared, '__name__', None)}"
+            )
+
 
 Route = Callable[[Request], Response]
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """One route as declared: the OpenAPI document (lambda_devkit.openapi) is built from these.
+
+    `body` and `query` are the models the route reads (`request.body(...)`, `request.query(...)`
+    refuse any other); `response` is the type of its 200 body (a model or a TypedDict).
+    """
+
+    method: str
+    path: str
+    function: Route
+    body: type[Model] | None = None
+    query: type[Model] | None = None
+    response: object = None
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path}"
+
+    def answers(self) -> dict[HTTPStatus, tuple[str, ...]]:
+        """Each status besides 200 that `Api.resolve` may answer this route with, and the
+        headers that come with it (`ANSWERS`, `ANSWER_HEADERS`)."""
+        inputs = {"always"} | {part for part in ("body", "query") if getattr(self, part)}
+        return {
+            status: ANSWER_HEADERS.get(status, ())
+            for status, when in ANSWERS.items()
+            if when & inputs
+        }
 
 
 class Api:
@@ -264,32 +340,53 @@ class Api:
     (`_error_response`).
     """
 
+    # The body of every answer but a 200.
+    error_body: ClassVar[type] = ErrorBody
+
     def __init__(self) -> None:
-        self._routes: dict[str, dict[str, Route]] = {}
+        self._routes: dict[str, dict[str, Declaration]] = {}
         self._measured = metrics.measured(self._resolve_and_record)
 
-    def route(self, method: str, path: str) -> Callable[[Route], Route]:
+    def route(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: type[Model] | None = None,
+        query: type[Model] | None = None,
+        response: object = None,
+    ) -> Callable[[Route], Route]:
+        """Declares `method path` over the decorated function, with the models it reads and
+        the type of its 200 body."""
         method = method.upper()
 
         def register(function: Route) -> Route:
             methods = self._routes.setdefault(path, {})
             if method in methods:
                 raise ValueError(f"{method} {path} is declared twice")
-            methods[method] = function
+            methods[method] = Declaration(method, path, function, body, query, response)
             return function
 
         return register
 
-    def get(self, path: str) -> Callable[[Route], Route]:
-        return self.route("GET", path)
+    def get(
+        self, path: str, *, query: type[Model] | None = None, response: object = None
+    ) -> Callable[[Route], Route]:
+        return self.route("GET", path, query=query, response=response)
+
+    def post(
+        self, path: str, *, body: type[Model] | None = None, response: object = None
+    ) -> Callable[[Route], Route]:
+        return self.route("POST", path, body=body, response=response)
 
     def routes(self) -> dict[str, frozenset[str]]:
         """Path -> the methods declared for it: all this function answers (infra/template.yaml
         routes the same to it, checked by tests/calculator/service/test_routes.py)."""
         return {path: frozenset(methods) for path, methods in self._routes.items()}
 
-    def post(self, path: str) -> Callable[[Route], Route]:
-        return self.route("POST", path)
+    def declarations(self) -> list[Declaration]:
+        """Every route, in the order declared."""
+        return [d for methods in self._routes.values() for d in methods.values()]
 
     def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
         """The response to `event`; its metrics are printed as EMF before it is returned."""
@@ -325,11 +422,12 @@ class Api:
             return UNAUTHORIZED, error
         request = Request(event, context, caller)
         try:
-            return self._route(request)(request), None
+            request.declared = self._route(request)
+            return request.declared.function(request), None
         except Exception as error:
             return _error_response(error, request), error
 
-    def _route(self, request: Request) -> Route:
+    def _route(self, request: Request) -> Declaration:
         methods = self._routes.get(request.path)
         if methods is None:
             raise ClientError(HTTPStatus.NOT_FOUND, [("path", f"no route {request.path}")])

@@ -1,14 +1,18 @@
-"""The API's request and response models, validated exactly and strictly."""
+"""The API's request and response models, validated exactly and strictly.
+
+The response bodies are TypedDicts: the routes build them as plain dicts (no validation to pay
+for), mypy checks them, and the OpenAPI document takes their schemas at build time.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import ClassVar
+from typing import Annotated, ClassVar, NotRequired, TypedDict
 
 from calculator.shared.arithmetic import Operation
 from calculator.shared.numbers import MAX_DIGITS, MAX_EXPONENT, Number, OutOfBounds, check_bounds
-from calculator.shared.validation import Invalid, field
+from calculator.shared.validation import Invalid, JsonSchema, field
 
 
 def operand(value: object) -> Number:
@@ -22,12 +26,23 @@ def operand(value: object) -> Number:
         raise Invalid(str(error)) from None
 
 
+# A JSON number, never a string: read and written with every digit (calculator.shared.numbers).
+# JSON Schema cannot bound digits or exponents, so the bounds are stated for people and tools.
 OPERAND_SCHEMA = {
     "type": "number",
     "description": (
-        f"Exact: at most {MAX_DIGITS} significant digits, exponent within +/-{MAX_EXPONENT}."
+        f"A JSON number, kept exactly: at most {MAX_DIGITS} significant digits and an "
+        f"exponent between -{MAX_EXPONENT} and {MAX_EXPONENT}."
     ),
+    "x-maxDigits": MAX_DIGITS,
+    "x-maxExponent": MAX_EXPONENT,
 }
+# An operand as a response states it, and an exact result (it can have twice the digits).
+Operand = Annotated[Number, JsonSchema(OPERAND_SCHEMA)]
+Result = Annotated[
+    Number,
+    JsonSchema({"type": "number", "description": "The exact result, with every digit: a JSON number."}),
+]
 
 
 @dataclass(frozen=True)
@@ -56,12 +71,40 @@ class Calculation:
         operand(self.a)
         operand(self.b)
 
-    def to_body(self) -> dict[str, object]:
+    def to_body(self) -> CalculationRecord:
         return {
             "id": self.id,
-            "operation": self.operation.value,
+            "operation": self.operation,
             "a": self.a,
             "b": self.b,
             "result": self.result,
             "timestamp": self.timestamp,
         }
+
+
+class CalculationResult(TypedDict):
+    """`POST /add` and `POST /multiply` answer: the calculation, as recorded under `id`."""
+
+    operation: Operation
+    a: Operand
+    b: Operand
+    result: Result
+    id: str
+
+
+class CalculationRecord(TypedDict):
+    """One calculation in history."""
+
+    id: str
+    operation: Operation
+    a: Operand
+    b: Operand
+    result: Result
+    timestamp: str
+
+
+class HistoryPage(TypedDict):
+    """`GET /history` answer: newest first; `next`, when present, is the cursor of the next page."""
+
+    items: list[CalculationRecord]
+    next: NotRequired[str]

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from calculator.shared.api import Api, Request, Response, ok
 from calculator.shared.arithmetic import Operation
 from calculator.shared.history import HistoryStore
-from calculator.shared.models import Operands
+from calculator.shared.models import CalculationResult, Operands
 from calculator.shared.service import calculate_and_record
 
 
@@ -16,7 +16,7 @@ def add_calculation_route(
 ) -> None:
     """`POST /<operation>`: validates `{"a", "b"}`, calculates, records, answers."""
 
-    @app.post(f"/{operation.value}")
+    @app.post(f"/{operation.value}", body=Operands, response=CalculationResult)
     def calculation(request: Request) -> Response:
         operands = request.body(Operands)
         return ok(

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from calculator.shared.arithmetic import Operation, apply
 from calculator.shared.budget import Deadline
 from calculator.shared.history import HistoryStore
 from calculator.shared.identity import Caller
-from calculator.shared.models import Calculation, Operands
+from calculator.shared.models import Calculation, CalculationResult, HistoryPage, Operands
 
 
 def calculate_and_record(
@@ -20,7 +19,7 @@ def calculate_and_record(
     request_id: str,
     epoch_ms: int,
     deadline: Deadline,
-) -> dict[str, Any]:
+) -> CalculationResult:
     """The result is returned only once it is in history (HistoryUnavailable otherwise)."""
     calculation = Calculation(
         id=request_id,
@@ -34,7 +33,7 @@ def calculate_and_record(
     )
     store.record(caller, calculation, epoch_ms, deadline)
     return {
-        "operation": operation.value,
+        "operation": operation,
         "a": calculation.a,
         "b": calculation.b,
         "result": calculation.result,
@@ -44,9 +43,9 @@ def calculate_and_record(
 
 def list_history(
     store: HistoryStore, caller: Caller, limit: int, cursor: str | None, deadline: Deadline
-) -> dict[str, Any]:
+) -> HistoryPage:
     page = store.recent(caller, limit, cursor, deadline)
-    body: dict[str, Any] = {"items": [item.to_body() for item in page.items]}
+    body: HistoryPage = {"items": [item.to_body() for item in page.items]}
     if page.next_cursor is not None:
         body["next"] = page.next_cursor
     return body

@@ -50,6 +50,21 @@ class Model(Protocol):
     ignore_other_fields: ClassVar[bool]
 
 
+@dataclasses.dataclass(frozen=True)
+class JsonSchema:
+    """`Annotated[T, JsonSchema({...})]`: the JSON Schema of a response field, for the OpenAPI
+    document built at build time. Plain data here; the build reads it through pydantic's
+    `__get_pydantic_json_schema__` hook, so nothing shipped imports pydantic."""
+
+    schema: Mapping[str, Any]
+
+    def __get_pydantic_json_schema__(self, core_schema: object, handler: object) -> dict[str, Any]:
+        return dict(self.schema)
+
+    def __hash__(self) -> int:
+        return id(self)
+
+
 def field(parse: Parse, schema: Mapping[str, Any], default: Any = dataclasses.MISSING) -> Any:
     """A model field: how it is validated, its JSON Schema, and its default (none: required)."""
     return dataclasses.field(default=default, metadata={"parse": parse, "schema": schema})

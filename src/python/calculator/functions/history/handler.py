@@ -8,6 +8,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from calculator.shared.api import Api, Request, Response, logger, ok
 from calculator.shared.history import HistoryStore
+from calculator.shared.models import HistoryPage
 from calculator.shared.service import list_history
 from calculator.shared.validation import field, optional_text, query_integer
 
@@ -23,17 +24,21 @@ class HistoryQuery:
 
     limit: int = field(
         query_integer(1, MAX_LIMIT),
-        {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+        {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "description": "Page size."},
         default=DEFAULT_LIMIT,
     )
-    cursor: str | None = field(optional_text(1), {"type": "string", "minLength": 1}, default=None)
+    cursor: str | None = field(
+        optional_text(1),
+        {"type": "string", "minLength": 1, "description": "Opaque: a previous page's `next`."},
+        default=None,
+    )
 
 
 app = Api()
 store = HistoryStore.from_environment()
 
 
-@app.get("/history")
+@app.get("/history", query=HistoryQuery, response=HistoryPage)
 def history(request: Request) -> Response:
     query = request.query(HistoryQuery)
     return ok(list_history(store, request.caller, query.limit, query.cursor, request.deadline()))

@@ -1,0 +1,80 @@
+"""Packages `openapi_document` targets: runs the generator in a sandbox, keeps what it writes.
+
+The generator runs from a PEX of the target's closure (sources and locked requirements of its
+resolve) with the closure's `file`/`resource` sources beside it at their build-root paths, so it
+reads e.g. `infra/template.yaml` as it would from a checkout. Its output is a process output,
+so an unchanged closure is a cache hit, locally or from the remote cache.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from pants.backend.python.target_types import EntryPoint
+from pants.backend.python.util_rules.pex import Pex, PexProcess
+from pants.backend.python.util_rules.pex_from_targets import PexFromTargetsRequest
+from pants.core.goals.package import BuiltPackage, BuiltPackageArtifact, PackageFieldSet
+from pants.core.target_types import FileSourceField, ResourceSourceField
+from pants.core.util_rules.source_files import SourceFiles, SourceFilesRequest
+from pants.engine.process import ProcessResult
+from pants.engine.rules import Get, collect_rules, rule
+from pants.engine.target import SourcesField, TransitiveTargets, TransitiveTargetsRequest
+from pants.engine.unions import UnionRule
+from pants.util.logging import LogLevel
+
+from openapi_document.target_types import (
+    OpenApiGeneratorArgsField,
+    OpenApiGeneratorField,
+    OpenApiOutputPathField,
+)
+
+DEFAULT_OUTPUT = "openapi.json"
+
+
+@dataclass(frozen=True)
+class OpenApiDocumentFieldSet(PackageFieldSet):
+    required_fields = (OpenApiGeneratorField,)
+
+    generator: OpenApiGeneratorField
+    args: OpenApiGeneratorArgsField
+    output_path: OpenApiOutputPathField
+
+
+@rule(desc="Build an OpenAPI document", level=LogLevel.DEBUG)
+async def package_openapi_document(field_set: OpenApiDocumentFieldSet) -> BuiltPackage:
+    output = field_set.output_path.value or DEFAULT_OUTPUT
+    pex = await Get(
+        Pex,
+        PexFromTargetsRequest(
+            [field_set.address],
+            output_filename="openapi-generator.pex",
+            internal_only=True,
+            main=EntryPoint(field_set.generator.value or ""),
+        ),
+    )
+    transitive = await Get(TransitiveTargets, TransitiveTargetsRequest([field_set.address]))
+    files = await Get(
+        SourceFiles,
+        SourceFilesRequest(
+            (t.get(SourcesField) for t in transitive.closure),
+            for_sources_types=(FileSourceField, ResourceSourceField),
+            enable_codegen=True,
+        ),
+    )
+    result = await Get(
+        ProcessResult,
+        PexProcess(
+            pex,
+            argv=(*(field_set.args.value or ()), "--output", output),
+            input_digest=files.snapshot.digest,
+            output_files=(output,),
+            description=f"Generate {output} from {field_set.address}",
+            level=LogLevel.DEBUG,
+        ),
+    )
+    return BuiltPackage(result.output_digest, (BuiltPackageArtifact(output),))
+
+
+def rules() -> Iterable[object]:
+    return [*collect_rules(), UnionRule(PackageFieldSet, OpenApiDocumentFieldSet)]

@@ -1,0 +1,275 @@
+"""The OpenAPI 3.1 document of a service: its routers' declarations plus the template's gateway.
+
+Nothing here is about one service. The routes, the models they read and the types of their 200
+bodies come from each function's router (`app`, declared with `@app.post(path, body=...,
+response=...)`); the statuses the router itself answers come from the declarations too
+(`Declaration.answers`). What API Gateway answers before a function runs comes from the
+template: its JWT authorizer (401, and the security requirement), its route throttling (429),
+its payload limit (413 on a route with a body) and an integration failure (500). The routes
+each function's router declares must be those the template sends it, both ways.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any, Protocol
+
+from lambda_devkit import service_spec
+from lambda_devkit.local.gateway import authorizer_config, route_throttling
+from lambda_devkit.openapi.schema import Mode, json_schemas
+
+OPENAPI_VERSION = "3.1.0"
+JSON = "application/json"
+SECURITY_SCHEME = "jwt"
+# Why API Gateway itself answers each status, before or after the function.
+GATEWAY_ANSWERS = {
+    HTTPStatus.UNAUTHORIZED: "API Gateway's JWT authorizer found no valid token",
+    HTTPStatus.TOO_MANY_REQUESTS: "API Gateway's route throttling refused the request",
+    HTTPStatus.REQUEST_ENTITY_TOO_LARGE: "API Gateway refused a payload over 10 MB",
+    HTTPStatus.INTERNAL_SERVER_ERROR: "API Gateway got no answer from the function",
+}
+# What the function means by each status its router answers.
+FUNCTION_ANSWERS = {
+    HTTPStatus.BAD_REQUEST: "The request is invalid: `errors` names each field and its problem",
+    HTTPStatus.UNAUTHORIZED: "The function found no verified caller",
+    HTTPStatus.REQUEST_ENTITY_TOO_LARGE: "The body is larger than the function accepts",
+    HTTPStatus.UNSUPPORTED_MEDIA_TYPE: "The body is not JSON (Content-Type, charset or encoding)",
+    HTTPStatus.INTERNAL_SERVER_ERROR: "The function failed unexpectedly: quote `requestId`",
+    HTTPStatus.SERVICE_UNAVAILABLE: "A dependency is unavailable: retry after `Retry-After` s",
+}
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+class Declared(Protocol):
+    """One route as a router declares it (calculator.shared.api.Declaration)."""
+
+    method: str
+    path: str
+    function: Callable[..., Any]
+    body: type | None
+    query: type | None
+    response: object
+
+    def answers(self) -> Mapping[HTTPStatus, tuple[str, ...]]: ...
+
+
+class Router(Protocol):
+    error_body: type
+
+    def declarations(self) -> Sequence[Declared]: ...
+
+
+class ContractError(Exception):
+    """The document cannot be built faithfully: it says what to change."""
+
+
+@dataclass(frozen=True)
+class Info:
+    """The document's `info`: the service's own, kept with the service (title, version)."""
+
+    title: str
+    version: str
+    description: str = ""
+
+
+@contextmanager
+def _environment(variables: Mapping[str, str]) -> Iterator[None]:
+    saved = dict(os.environ)
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def routers(template: dict[str, Any]) -> list[tuple[service_spec.Function, Router, str]]:
+    """Each function the template deploys, its handler module's router (`app`) and docstring.
+
+    The module is imported as Lambda would, with the function's environment from the template
+    (the table's name is a placeholder: nothing is called)."""
+    found = []
+    for function in service_spec.functions(template):
+        variables = service_spec.function_environment("openapi-build", function.name, template)
+        with _environment({"AWS_DEFAULT_REGION": "us-east-1", **variables}):
+            module = importlib.import_module(function.handler_module)
+        app = getattr(module, "app", None)
+        if app is None or not callable(getattr(app, "declarations", None)):
+            raise ContractError(f"{function.handler_module} has no router `app` to document")
+        found.append((function, app, inspect.getdoc(module) or ""))
+    return found
+
+
+def _check_routes(function: service_spec.Function, router: Router) -> None:
+    declared = {service_spec.Route(d.method, d.path) for d in router.declarations()}
+    deployed = set(function.routes)
+    if declared != deployed:
+        problems = [
+            *(
+                f"template routes {r} to {function.name}, whose router does not declare it"
+                for r in sorted(deployed - declared)
+            ),
+            *(
+                f"{function.name}'s router declares {r}, which the template does not route"
+                for r in sorted(declared - deployed)
+            ),
+        ]
+        raise ContractError("; ".join(problems))
+
+
+def _operation_id(method: str, path: str) -> str:
+    words = [w for w in path.replace("{", "").replace("}", "").split("/") if w]
+    return method.lower() + "".join(w[:1].upper() + w[1:] for w in words)
+
+
+def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """An optional query parameter's schema: absent is how it is left out, never `null`."""
+    options = schema.get("anyOf")
+    if not options:
+        return schema
+    kept = [o for o in options if o != {"type": "null"}]
+    rest = {k: v for k, v in schema.items() if k != "anyOf" and (k, v) != ("default", None)}
+    return {**(kept[0] if len(kept) == 1 else {"anyOf": kept}), **rest}
+
+
+def _parameters(schema: dict[str, Any], components: dict[str, Any]) -> list[dict[str, Any]]:
+    ref = schema.get("$ref", "")
+    model = components[ref.rsplit("/", 1)[-1]] if ref else schema
+    required = set(model.get("required", []))
+    parameters = []
+    for name, property_schema in model.get("properties", {}).items():
+        value = _without_null({k: v for k, v in property_schema.items() if k != "title"})
+        description = value.pop("description", None)
+        parameter: dict[str, Any] = {"name": name, "in": "query", "required": name in required}
+        if description:
+            parameter["description"] = description
+        parameter["schema"] = value
+        parameters.append(parameter)
+    return parameters
+
+
+def _refs(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        if isinstance(value.get("$ref"), str):
+            yield value["$ref"].rsplit("/", 1)[-1]
+        for item in value.values():
+            yield from _refs(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _refs(item)
+
+
+def _drop_unused(components: dict[str, Any], paths: dict[str, Any]) -> None:
+    """Keeps the schemas the paths use, directly or not (a query model is inlined as
+    parameters, so its own schema is left unused)."""
+    used: set[str] = set()
+    pending = list(_refs(paths))
+    while pending:
+        name = pending.pop()
+        if name not in used and name in components:
+            used.add(name)
+            pending += _refs(components[name])
+    for name in set(components) - used:
+        del components[name]
+
+
+def _response(description: str, schema: dict[str, Any], headers: Sequence[str]) -> dict[str, Any]:
+    response: dict[str, Any] = {"description": description, "content": {JSON: {"schema": schema}}}
+    if headers:
+        response["headers"] = {
+            name: {"required": True, "schema": {"type": "integer", "minimum": 0}}
+            if name == "Retry-After"
+            else {"required": True, "schema": {"type": "string"}}
+            for name in headers
+        }
+    return response
+
+
+def build(info: Info, template: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The document, as a JSON-ready dict whose key order is stable."""
+    template = template or service_spec._template()
+    found = routers(template)
+    authorizer = authorizer_config(template)
+    throttled = route_throttling(template) is not None
+    declarations: list[tuple[service_spec.Function, Declared, str]] = []
+    for function, router, doc in found:
+        _check_routes(function, router)
+        declarations += [(function, d, doc) for d in router.declarations()]
+    error_bodies = {router.error_body for _, router, _ in found}
+    if len(error_bodies) != 1:
+        raise ContractError("the functions' routers answer errors with different bodies")
+
+    # One schema pass for every type, so that a model two routes share is one component.
+    types: list[tuple[object, Mode]] = [(error_bodies.pop(), "serialization")]
+    for _, d, _ in declarations:
+        types += [(d.body, "validation"), (d.query, "validation"), (d.response, "serialization")]
+    wanted = [(t, mode) for t, mode in types if t is not None]
+    schemas, components = json_schemas(wanted)
+    schema_of = {(id(t), mode): s for (t, mode), s in zip(wanted, schemas, strict=True)}
+    error_schema = schemas[0]
+
+    paths: dict[str, dict[str, Any]] = {}
+    for function, d, doc in sorted(declarations, key=lambda x: (x[1].path, x[1].method)):
+        secured = authorizer is not None and (d.method, d.path) in authorizer.routes
+        operation: dict[str, Any] = {
+            "operationId": _operation_id(d.method, d.path),
+            "summary": doc.splitlines()[0] if doc else f"{d.method} {d.path}",
+            "tags": [function.name],
+        }
+        if d.query is not None:
+            query = schema_of[(id(d.query), "validation")]
+            operation["parameters"] = _parameters(query, components)
+        if d.body is not None:
+            operation["requestBody"] = {
+                "required": True,
+                "content": {JSON: {"schema": schema_of[(id(d.body), "validation")]}},
+            }
+        answers: dict[HTTPStatus, tuple[list[str], tuple[str, ...]]] = {}
+        for status, headers in d.answers().items():
+            answers[status] = ([FUNCTION_ANSWERS.get(status, status.phrase)], headers)
+        gateway = {HTTPStatus.INTERNAL_SERVER_ERROR}
+        if secured:
+            gateway.add(HTTPStatus.UNAUTHORIZED)
+        if throttled:
+            gateway.add(HTTPStatus.TOO_MANY_REQUESTS)
+        if d.method in BODY_METHODS:
+            gateway.add(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+        for status in gateway:
+            reasons, headers = answers.get(status, ([], ()))
+            answers[status] = ([GATEWAY_ANSWERS[status], *reasons], headers)
+        success = schema_of.get((id(d.response), "serialization"), {})
+        responses: dict[str, Any] = {"200": _response("OK", success, ())}
+        for status in sorted(answers):
+            reasons, headers = answers[status]
+            description = f"{status.phrase}. " + ". Or: ".join(reasons) + "."
+            responses[str(status.value)] = _response(description, error_schema, headers)
+        operation["responses"] = responses
+        if secured:
+            operation["security"] = [{SECURITY_SCHEME: []}]
+        paths.setdefault(d.path, {})[d.method.lower()] = operation
+
+    _drop_unused(components, paths)
+    document: dict[str, Any] = {
+        "openapi": OPENAPI_VERSION,
+        "info": {"title": info.title, "version": info.version},
+        "paths": paths,
+        "components": {"schemas": dict(sorted(components.items()))},
+    }
+    if info.description:
+        document["info"]["description"] = info.description
+    if authorizer is not None:
+        document["components"]["securitySchemes"] = {
+            SECURITY_SCHEME: {
+                "type": "http",
+                "scheme": "bearer",
+                "bearerFormat": "JWT",
+                "description": "A JWT from the API's issuer (OIDC), checked by API Gateway.",
+            }
+        }
+    return document

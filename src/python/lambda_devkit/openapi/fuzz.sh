@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Fuzzes the local service from the generated contract: Schemathesis, driven by dist/openapi.json
+# alone, against the README's `serve`, with a token from the README's `token` command. Positive
+# and negative cases, the four response checks, a fixed seed and bounded examples; any failure
+# fails the run. Run from anywhere, after `./pants package ::`:
+#
+#     src/python/lambda_devkit/openapi/fuzz.sh [--max-examples N] [--seed N]
+#
+# Ports are free ones found at start, so a server already on 3000/3001 does not collide.
+# Throttling is lifted (--throttle-rate/--throttle-burst): 429 is in the document, but a fuzzer
+# that gets mostly 429s tests API Gateway's throttle, not the functions.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../../../.."
+
+max_examples=25
+seed=20261130
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --max-examples) max_examples="$2"; shift 2 ;;
+    --seed) seed="$2"; shift 2 ;;
+    *) echo "fuzz: unknown argument $1 (use --max-examples N, --seed N)" >&2; exit 2 ;;
+  esac
+done
+# The whole run's ceiling: far above a normal run on a busy machine, only a hang reaches it.
+ceiling_seconds=1800
+document=dist/openapi.json
+[[ -f "${document}" ]] || { echo "fuzz: no ${document}: run ./pants package :: first" >&2; exit 1; }
+
+readme_serve="$(grep -m1 -E '^\./pants .*run src/python/lambda_devkit/local/main\.py -- serve' README.md)" ||
+  { echo "fuzz: README.md has no serve command" >&2; exit 1; }
+readme_token="$(grep -m1 -E '^TOKEN=\$\(\./pants run src/python/lambda_devkit/local/main\.py -- token\)$' README.md)" ||
+  { echo "fuzz: README.md has no TOKEN=\$(... -- token) command" >&2; exit 1; }
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+port="$(free_port)"
+issuer_port="$(free_port)"
+serve="${readme_serve/--port 3000/--port ${port}} --issuer-port ${issuer_port}"
+serve="${serve} --throttle-rate 100000 --throttle-burst 100000"
+token_command="${readme_token#TOKEN=\$(}"
+token_command="${token_command%)} --issuer http://127.0.0.1:${issuer_port}"
+scratch="$(mktemp -d)"
+server_pid=""
+finish() {
+  if [[ -n "${server_pid}" ]]; then
+    kill -INT -- "-${server_pid}" 2>/dev/null || true
+    wait "${server_pid}" 2>/dev/null || true
+  fi
+  rm -rf "${scratch}"
+}
+trap finish EXIT
+
+echo "fuzz: ${serve}"
+setsid bash -c "exec ${serve}" >"${scratch}/serve.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 600); do
+  grep -q '^Serving' "${scratch}/serve.log" && break
+  kill -0 "${server_pid}" 2>/dev/null || { cat "${scratch}/serve.log" >&2; exit 1; }
+  sleep 0.5
+done
+grep -q '^Serving' "${scratch}/serve.log" || { echo "fuzz: serve never started" >&2; exit 1; }
+echo "fuzz: ${token_command}"
+# Concurrent: a developer's other Pants command (or pantsd busy) must not make it give up.
+TOKEN="$(PANTS_CONCURRENT=True ${token_command})"
+
+checks=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance
+echo "fuzz: schemathesis on ${document}: checks ${checks}, seed ${seed}, ${max_examples} examples"
+status=0
+# The hooks drop the cases whose exact results the fuzzer cannot parse (fuzz_hooks.py).
+SCHEMATHESIS_HOOKS="${PWD}/src/python/lambda_devkit/openapi/fuzz_hooks.py" \
+  timeout "${ceiling_seconds}" ./pants --concurrent run src/python/lambda_devkit/openapi:schemathesis -- \
+  run "${PWD}/${document}" \
+  --url "http://127.0.0.1:${port}" \
+  --header "Authorization: Bearer ${TOKEN}" \
+  --checks "${checks}" \
+  --mode all \
+  --phases examples,coverage,fuzzing \
+  --max-examples "${max_examples}" \
+  --seed "${seed}" \
+  --request-timeout 60 \
+  --no-color >"${scratch}/schemathesis.log" 2>&1 || status=$?
+# Schemathesis' own summary: the run's last lines (operations, test cases, failures).
+tail -n 25 "${scratch}/schemathesis.log"
+if [[ "${status}" != 0 ]]; then
+  echo "fuzz: schemathesis failed (exit ${status}); full report:" >&2
+  cat "${scratch}/schemathesis.log" >&2
+  echo "fuzz: serve's log:" >&2
+  tail -n 60 "${scratch}/serve.log" >&2
+  exit 1
+fi
+echo "fuzz: OK"

@@ -1,0 +1,40 @@
+"""The generator in process: the routers' declarations must be the template's routes."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from lambda_devkit import service_spec
+from lambda_devkit.openapi.document import ContractError, Info, build
+
+INFO = Info(title="T", version="1.0.0")
+
+
+def template() -> dict[str, Any]:
+    return copy.deepcopy(service_spec._template())
+
+
+def test_every_declared_route_is_documented() -> None:
+    document = build(INFO, template())
+    assert {(m.upper(), p) for p, item in document["paths"].items() for m in item} == {
+        (r.method, r.path) for f in service_spec.functions() for r in f.routes
+    }
+    assert document["info"] == {"title": "T", "version": "1.0.0"}
+
+
+def test_a_template_route_no_router_declares_is_refused() -> None:
+    changed = template()
+    events = changed["Resources"]["AddFunction"]["Properties"]["Events"]
+    events["Subtract"] = {"Type": "HttpApi", "Properties": {"Method": "POST", "Path": "/subtract"}}
+    with pytest.raises(ContractError, match="routes POST /subtract to add, whose router does not"):
+        build(INFO, changed)
+
+
+def test_a_declared_route_the_template_does_not_route_is_refused() -> None:
+    changed = template()
+    changed["Resources"]["MultiplyFunction"]["Properties"]["Events"] = {}
+    with pytest.raises(ContractError, match="declares POST /multiply, which the template does not"):
+        build(INFO, changed)
