@@ -18,10 +18,19 @@ from lambda_devkit.docs_tables import differences
 from lambda_devkit.scaffold.layout import layout
 from lambda_devkit.scaffold.new_function import NewFunction, add_function
 from lambda_devkit.scaffold.remove_function import remove_function
-from lambda_devkit.testing.tree import drift, lint, mentions, run_pytest, scratch_copy
+from lambda_devkit.testing.tree import (
+    drift,
+    imported,
+    lint,
+    mentions,
+    run_pytest,
+    scratch_copy,
+    without_importers,
+)
 
-# The example calculations; history stays (it is what the others write to).
-EXAMPLES = ["add", "multiply"]
+# Every function but one goes (whichever functions the tree has: a fork removes examples);
+# the last by name stays (history, in the calculator: what the others write to).
+*EXAMPLES, KEPT = [f.name for f in service_spec.functions()]
 
 
 def traces(name: str) -> list[str]:
@@ -60,15 +69,17 @@ def test_removing_an_example_function_leaves_a_green_tree_that_never_names_it(
     tmp_path: Path,
 ) -> None:
     root = scratch_copy(tmp_path)
-    remove_function(root, "multiply")
+    removed = next((f.name for f in service_spec.functions() if not imported(f)), EXAMPLES[-1])
+    without_importers(root, removed)  # none, in the calculator, for multiply
+    remove_function(root, removed)
     assert checked(root) == []
-    assert "multiply" not in {f.name for f in service_spec.functions(sam.load(root / sam.TEMPLATE))}
+    assert removed not in {f.name for f in service_spec.functions(sam.load(root / sam.TEMPLATE))}
     # Code, tests, BUILD files, fixtures and the template never name it again; the docs'
     # generated tables are re-rendered without it (prose examples are the fork's to rewrite).
     code = [p for p in root.rglob("*") if p.is_file() and p.suffix != ".md"]
-    assert [m for path in code for m in mentions(path, traces("multiply"))] == []
+    assert [m for path in code for m in mentions(path, traces(removed))] == []
     assert differences(root) == []
-    assert not mentions(root / "docs/architecture.md", [r"(?m)^\| multiply \|"])
+    assert not mentions(root / "docs/architecture.md", [rf"(?m)^\| {removed} \|"])
 
 
 @pytest.fixture(scope="module")
@@ -89,11 +100,10 @@ def forked(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_without_the_examples_the_post_and_get_scaffolds_give_a_green_tree(forked: Path) -> None:
     assert checked(forked) == []
     template = sam.load(forked / sam.TEMPLATE)
-    assert sorted(str(r) for f in service_spec.functions(template) for r in f.routes) == [
-        "GET /history",
-        "GET /status",
-        "POST /report",
-    ]
+    kept = [str(r) for r in service_spec.function(KEPT).routes]
+    assert sorted(str(r) for f in service_spec.functions(template) for r in f.routes) == sorted(
+        [*kept, "GET /status", "POST /report"]
+    )
 
 
 def test_nothing_the_service_ships_or_declares_names_a_removed_example(forked: Path) -> None:

@@ -16,6 +16,7 @@ from lambda_devkit import service_spec
 from lambda_devkit import template as sam
 from lambda_devkit.scaffold import prelude
 from lambda_devkit.scaffold.layout import layout
+from lambda_devkit.scaffold.remove_function import importers
 
 
 def copied() -> list[str]:
@@ -123,4 +124,24 @@ def mentions(root: Path, patterns: list[str]) -> list[str]:
         text = path.read_text(errors="replace")
         for pattern in compiled:
             found += [f"{path}: {m.group()}" for m in pattern.finditer(text)]
+    return found
+
+
+def imported(function: service_spec.Function) -> bool:
+    """Whether code outside the function's own directories imports it (the calculator's
+    service tests import some handlers), which the removal command refuses."""
+    where = layout(sam.load())
+    own = [Path(function.target_dir), where.function_tests_dir(function.name)]
+    return bool(importers(Path(), function.handler_module.rsplit(".", 1)[0], own))
+
+
+def without_importers(root: Path, name: str) -> list[Path]:
+    """Deletes, under `root`, the test modules outside the function's own directories that
+    import it (what a fork rewrites for its own functions); returns them."""
+    function = service_spec.function(name, sam.load(root / sam.TEMPLATE))
+    where = layout(sam.load(root / sam.TEMPLATE))
+    own = [root / function.target_dir, root / where.function_tests_dir(name)]
+    found = importers(root, function.handler_module.rsplit(".", 1)[0], own)
+    for path in found:
+        (root / path).unlink()
     return found
