@@ -10,6 +10,7 @@ import pytest
 from lambda_devkit.local.service import LocalService, aws_environment
 from lambda_devkit.testing.local_server import (
     ADD_ZIP,
+    PATIENCE_S,
     Emulator,
     Server,
     lay_out_dist,
@@ -35,12 +36,13 @@ def server(buildroot: Path) -> Iterator[Server]:
 @pytest.fixture
 def emulator(tmp_path: Path) -> Iterator[Emulator]:
     """The add function's containers in process, on a dist/ of the test's own, running a gated
-    handler (build "first"). No store: the gated handler never calls one."""
+    handler (build "first"). No store: the gated handler never calls one. A held request waits
+    for the test (a rebuild, another cold start): the function timeout is PATIENCE_S, not the
+    template's 10 s, which a starved machine can spend before the test releases it."""
     root = lay_out_dist(tmp_path / "buildroot")
     zip_path = root / ADD_ZIP
-    running = Emulator(
-        LocalService(root, aws_environment("http://127.0.0.1:9")), zip_path, zip_path.read_bytes()
-    )
+    service = LocalService(root, aws_environment("http://127.0.0.1:9"), timeout_s=PATIENCE_S)
+    running = Emulator(service, zip_path, zip_path.read_bytes())
     running.build("first")
     yield running
     running.pool.shutdown(wait=False, cancel_futures=True)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from lambda_devkit.testing.dist import lay_out_dist
 from lambda_devkit import service_spec
 from lambda_devkit import template as sam
 from lambda_devkit.emulator.container import Result
@@ -46,15 +47,6 @@ PATIENCE_S = 300.0
 # the answer is then right, and a client does what it says. The 503 paths themselves are
 # tested with deterministic faults (test_routing.py, test_throttling.py).
 RETRIES_AFTER_503 = 5
-
-
-def lay_out_dist(root: Path) -> Path:
-    """What Pants built, laid out as dist/ under a build root, free to rebuild."""
-    for artifact in sam.artifacts(sam.load()):
-        target = root / artifact.path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(artifact.built.read_bytes())
-    return root
 
 
 def with_handler(zip_bytes: bytes, source: str) -> bytes:

@@ -1,0 +1,113 @@
+"""Deploy rehearsal, the checks that only read a deployment: the template as built, deployed
+once per architecture for the whole file, verified end to end, and the mismatches `verify`
+names when the deployed template or the zips differ. (Checks that change the live stack make a
+deployment of their own: test_rehearsal.py.)"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lambda_devkit import service_spec
+from lambda_devkit import template as sam
+from lambda_devkit.moto_server import moto_endpoint
+from lambda_devkit.rehearsal.deploy import Target, deploy, guards, verify
+from lambda_devkit.testing.dist import lay_out_dist
+from lambda_devkit.testing.local_server import with_handler
+
+ADD_ZIP = service_spec.function("add").artifact
+
+
+@pytest.fixture
+def buildroot(tmp_path: Path) -> Path:
+    """A copy of what Pants built, the same as the deployed one, free to modify."""
+    return lay_out_dist(tmp_path)
+
+
+@dataclass(frozen=True)
+class Deployment:
+    target: Target
+    deployed: dict[str, Any]
+
+    def template(self) -> dict[str, Any]:
+        """The deployed template, a copy of the test's own to change before verifying."""
+        return copy.deepcopy(self.deployed)
+
+
+@pytest.fixture(scope="module", params=["arm64", "x86_64"])
+def deployment(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Deployment]:
+    # moto keeps its state per process and each server resets it: this file starts no other
+    # server, so the deployment lasts until the other architecture's replaces it.
+    architecture: str = request.param  # type: ignore[attr-defined]
+    built = lay_out_dist(tmp_path_factory.mktemp("deployed"))
+    with moto_endpoint(stacks=True) as endpoint:
+        target = Target(endpoint=endpoint, architecture=architecture)
+        yield Deployment(target, deploy(sam.load(), built, target))
+
+
+def test_deployed_stack_matches_the_build(buildroot: Path, deployment: Deployment) -> None:
+    template, target, deployed = sam.load(), deployment.target, deployment.template()
+    assert verify(template, deployed, buildroot, target) == []
+    functions = target.client("lambda").list_functions()["Functions"]
+    assert sorted(f["FunctionName"] for f in functions) == [
+        f"calculator-{target.stage}-{declared.name}" for declared in service_spec.functions()
+    ]
+    assert {f["CodeSha256"] for f in functions if f["FunctionName"].endswith("-add")} == {
+        sam.code_sha256(buildroot / ADD_ZIP)
+    }
+    enforced, problems = guards(deployed, sam.parameter_values(template, target.parameters))
+    assert problems == []
+    routes = sum(len(f.routes) for f in service_spec.functions())
+    assert enforced[0].startswith(
+        f"JWT authorizer JwtAuthorizer on {routes}/{routes} routes, issuer "
+    )
+    assert "cognito-idp" in enforced[0]
+    assert enforced[1:] == [
+        "throttling per route: burst 20, 10 requests/s, beyond them 429",
+        "table HistoryTable: items expire (TTL on expires_at); caps: 100 reads/s, 100 writes/s",
+        "reserved concurrency per function: 10",
+    ]
+
+
+def test_an_api_route_that_bypasses_the_alias_is_caught(
+    buildroot: Path, deployment: Deployment
+) -> None:
+    template, target, deployed = sam.load(), deployment.target, deployment.template()
+    api = next(r for r in deployed["Resources"].values() if r["Type"] == "AWS::ApiGatewayV2::Api")
+    integration = api["Properties"]["Body"]["paths"]["/add"]["post"][
+        "x-amazon-apigateway-integration"
+    ]
+    integration["uri"] = {
+        "Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31"
+        "/functions/${AddFunction.Arn}/invocations"
+    }
+    assert verify(template, deployed, buildroot, target) == [
+        "add: no API route invokes its live alias"
+    ]
+
+
+def test_a_zip_rebuilt_without_redeploying_is_caught(
+    buildroot: Path, deployment: Deployment
+) -> None:
+    template, target, deployed = sam.load(), deployment.target, deployment.template()
+    zip_path = buildroot / ADD_ZIP  # what a handler edit and `./pants package` do to it
+    zip_path.write_bytes(with_handler(zip_path.read_bytes(), "# edited\n"))
+    problems = verify(template, deployed, buildroot, target)
+    assert len(problems) == 1
+    assert problems[0].startswith("add: deployed code")
+
+
+def test_a_route_without_the_authorizer_is_caught(buildroot: Path, deployment: Deployment) -> None:
+    template, target, deployed = sam.load(), deployment.target, deployment.template()
+    api = next(r for r in deployed["Resources"].values() if r["Type"] == "AWS::ApiGatewayV2::Api")
+    del api["Properties"]["Body"]["paths"]["/history"]["get"]["security"]
+    assert verify(template, deployed, buildroot, target) == [
+        "route GET /history has no JWT authorizer"
+    ]
