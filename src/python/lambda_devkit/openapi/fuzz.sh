@@ -75,6 +75,7 @@ SCHEMATHESIS_HOOKS="${PWD}/src/python/lambda_devkit/openapi/fuzz_hooks.py" \
   --phases examples,coverage,fuzzing \
   --max-examples "${max_examples}" \
   --seed "${seed}" \
+  --generation-database none \
   --request-timeout 60 \
   --no-color >"${scratch}/schemathesis.log" 2>&1 || status=$?
 # Schemathesis' own summary: the run's last lines (operations, test cases, failures).
