@@ -118,9 +118,7 @@ def test_each_new_function_is_alarmed_dashboarded_traced_and_named_in_its_metric
         assert (
             service_spec.function_environment(
                 {t.resource: "t" for t in service_spec.tables(template)}, new.name, template
-            )[
-                "POWERTOOLS_METRICS_FUNCTION_NAME"
-            ]
+            )["POWERTOOLS_METRICS_FUNCTION_NAME"]
             == new.name
         )
 

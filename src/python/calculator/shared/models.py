@@ -41,7 +41,9 @@ OPERAND_SCHEMA = {
 Operand = Annotated[Number, JsonSchema(OPERAND_SCHEMA)]
 Result = Annotated[
     Number,
-    JsonSchema({"type": "number", "description": "The exact result, with every digit: a JSON number."}),
+    JsonSchema(
+        {"type": "number", "description": "The exact result, with every digit: a JSON number."}
+    ),
 ]
 
 

@@ -61,7 +61,7 @@ print(" ".join(map(str, sorted(found))))
 EOF
 }
 
-alive() {  # any of the pids still running (zombies count as gone)
+alive() { # any of the pids still running (zombies count as gone)
   local pid
   for pid in "$@"; do
     [[ -r "/proc/${pid}/status" ]] && ! grep -q '^State:.Z' "/proc/${pid}/status" && return 0
