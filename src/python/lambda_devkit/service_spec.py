@@ -235,6 +235,11 @@ def tables(template: dict[str, Any] | None = None) -> list[Table]:
     ]
 
 
+def placeholder_tables(name: str, template: dict[str, Any] | None = None) -> dict[str, str]:
+    """Each table's logical id -> `name`: for reading an environment where no table is used."""
+    return {table.resource: name for table in tables(template)}
+
+
 def table_names(
     stage: str, template: dict[str, Any] | None = None, overrides: Mapping[str, str] | None = None
 ) -> dict[str, str]:

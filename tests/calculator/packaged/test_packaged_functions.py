@@ -272,7 +272,7 @@ def test_the_packaged_zip_prints_valid_emf_counting_each_request_and_one_cold_st
         ("unmatched", "4xx", {"Requests": 1, "ClientErrors": 1}),
     ]
     # Namespace, service and function name as the template's environment sets them.
-    wanted = service_spec.function_environment("-", function.name)
+    wanted = service_spec.function_environment(service_spec.placeholder_tables("-"), function.name)
     for document in (cold, *requests):
         (directive,) = document["_aws"]["CloudWatchMetrics"]
         assert directive["Namespace"] == wanted["POWERTOOLS_METRICS_NAMESPACE"]

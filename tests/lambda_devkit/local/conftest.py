@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 from lambda_devkit.local.service import LocalService, aws_environment
+from lambda_devkit.testing.dist import lay_out_dist
 from lambda_devkit.testing.local_server import (
     ADD_ZIP,
     PATIENCE_S,
     Emulator,
     Server,
-    lay_out_dist,
     start,
     stop,
 )

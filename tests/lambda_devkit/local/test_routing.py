@@ -25,6 +25,7 @@ from lambda_devkit.emulator.http_api import to_response
 from lambda_devkit.local.service import LocalService, aws_environment
 from lambda_devkit.testing.answers import API_GATEWAY, Answer, load
 from lambda_devkit.testing.aws import silent_store
+from lambda_devkit.testing.dist import lay_out_dist
 from lambda_devkit.testing.local_server import (
     ADD_ZIP,
     AUTHORIZED,
@@ -36,7 +37,6 @@ from lambda_devkit.testing.local_server import (
     answer_of,
     cli,
     environment,
-    lay_out_dist,
     start,
     stop,
     wait_for,

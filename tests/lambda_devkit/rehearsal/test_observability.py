@@ -126,6 +126,8 @@ def test_the_table_system_errors_alarm_covers_every_operation_a_function_is_gran
 
 def test_every_function_names_itself_in_its_metrics() -> None:
     for function in service_spec.functions():
-        environment = service_spec.function_environment("t", function.name)
+        environment = service_spec.function_environment(
+            service_spec.placeholder_tables("t"), function.name
+        )
         assert environment["POWERTOOLS_METRICS_FUNCTION_NAME"] == function.name
         assert environment["POWERTOOLS_METRICS_NAMESPACE"] == "calculator-dev"

@@ -117,7 +117,7 @@ def test_each_new_function_is_alarmed_dashboarded_traced_and_named_in_its_metric
         ]
         assert (
             service_spec.function_environment(
-                {t.resource: "t" for t in service_spec.tables(template)}, new.name, template
+                service_spec.placeholder_tables("t", template), new.name, template
             )["POWERTOOLS_METRICS_FUNCTION_NAME"]
             == new.name
         )

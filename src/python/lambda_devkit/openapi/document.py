@@ -96,7 +96,9 @@ def routers(template: dict[str, Any]) -> list[tuple[service_spec.Function, Route
     (the table's name is a placeholder: nothing is called)."""
     found = []
     for function in service_spec.functions(template):
-        variables = service_spec.function_environment("openapi-build", function.name, template)
+        variables = service_spec.function_environment(
+            service_spec.placeholder_tables("openapi-build", template), function.name, template
+        )
         with _environment({"AWS_DEFAULT_REGION": "us-east-1", **variables}):
             module = importlib.import_module(function.handler_module)
         app = getattr(module, "app", None)

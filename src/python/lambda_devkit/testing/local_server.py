@@ -22,9 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from lambda_devkit.testing.dist import lay_out_dist
 from lambda_devkit import service_spec
-from lambda_devkit import template as sam
 from lambda_devkit.emulator.container import Result
 from lambda_devkit.local.service import LocalService
 
