@@ -8,7 +8,7 @@ for a change that breaks clients; the breaking-change check names each such chan
 TITLE = "Calculator API"
 VERSION = "1.0.0"
 DESCRIPTION = (
-    "Exact arithmetic over HTTP: `POST /add` and `POST /multiply` take two JSON numbers and "
-    "answer with every digit; `GET /history` pages through the caller's calculations, newest "
+    "Exact arithmetic over HTTP: each calculation route takes two JSON numbers and answers "
+    "with every digit; the history route pages through the caller's calculations, newest "
     "first. Every route needs a JWT bearer token."
 )

@@ -144,8 +144,8 @@ def query_route(read: Callable[[Request], Any]) -> Callable[[Request], Response]
 OLD, NEW = Api(), Api()
 OLD.post("/add")(operands_route(lambda r: old_body(r, OldOperands)))
 OLD.get("/history")(query_route(lambda r: old_query(r, OldHistoryQuery)))
-NEW.post("/add")(operands_route(lambda r: r.body(Operands)))
-NEW.get("/history")(query_route(lambda r: r.query(HistoryQuery)))
+NEW.post("/add", body=Operands)(operands_route(lambda r: r.body(Operands)))
+NEW.get("/history", query=HistoryQuery)(query_route(lambda r: r.query(HistoryQuery)))
 
 
 def replay(event: dict[str, Any], answers: Counter[str]) -> None:

@@ -10,7 +10,7 @@ from calculator.shared.validation import json_schema
 def test_a_body_model_names_its_required_fields_and_forbids_others() -> None:
     assert json_schema(Operands) == {
         "title": "Operands",
-        "description": '`POST /add` and `POST /multiply` body: `{"a": <number>, "b": <number>}`.',
+        "description": 'A calculation route\'s body: `{"a": <number>, "b": <number>}`.',
         "type": "object",
         "properties": {"a": OPERAND_SCHEMA, "b": OPERAND_SCHEMA},
         "required": ["a", "b"],
@@ -23,6 +23,16 @@ def test_a_query_model_gives_defaults_and_bounds_and_takes_other_parameters() ->
     assert schema["required"] == []
     assert "additionalProperties" not in schema
     assert schema["properties"] == {
-        "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
-        "cursor": {"type": "string", "minLength": 1},
+        "limit": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": MAX_LIMIT,
+            "default": DEFAULT_LIMIT,
+            "description": "Page size.",
+        },
+        "cursor": {
+            "type": "string",
+            "minLength": 1,
+            "description": "Opaque: a previous page's `next`.",
+        },
     }

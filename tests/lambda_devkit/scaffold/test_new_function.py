@@ -185,6 +185,7 @@ def test_a_reformatted_and_reordered_template_is_edited_as_well(tmp_path: Path) 
     assert set(after["Resources"]) - set(before["Resources"]) == {
         f"{new.pascal}Function",
         f"{new.pascal}LogGroup",
+        *(f"{new.pascal}{kind}Alarm" for kind in ("Errors", "Throttles", "Duration")),
     }
     assert {k: v for k, v in after.items() if k != "Resources"} == {
         k: v for k, v in before.items() if k != "Resources"

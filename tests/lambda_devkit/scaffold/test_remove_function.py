@@ -71,8 +71,16 @@ def test_the_function_goes_with_what_only_it_uses_and_what_refers_to_it(tmp_path
     changed, entries = remove_function(root, REMOVED)
     after = sam.load(root / TEMPLATE)
     log_group = before["Resources"][function.resource]["Properties"]["LoggingConfig"]["LogGroup"]
+    # Its alarms (the template's own, and ErrorsWatch) watch it by a FunctionName dimension.
+    watching = {"Name": "FunctionName", "Value": {"Ref": function.resource}}
+    alarms = [
+        name
+        for name, resource in before["Resources"].items()
+        if watching in resource.get("Properties", {}).get("Dimensions", [])
+    ]
+    assert "ErrorsWatch" in alarms
     assert sorted(name for _, name in entries) == sorted(
-        [function.resource, log_group["Ref"], "ErrorsWatch"]
+        [function.resource, log_group["Ref"], *alarms]
     )
     assert set(before["Resources"]) - set(after["Resources"]) == {n for _, n in entries}
     # The table and the API every other function uses stay, as every other section does.

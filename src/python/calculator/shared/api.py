@@ -1,7 +1,7 @@
 """The HTTP API's plumbing, shared by every function: routing, validation, errors, logging.
 
-Each function builds an `Api`, declares its routes on it (`@app.post("/add", body=Operands,
-response=Result)` over the route's function) and hands every event to `app.resolve`. The
+Each function builds an `Api`, declares its routes on it (`@app.post("/path", body=Model,
+response=Body)` over the route's function) and hands every event to `app.resolve`. The
 declarations are what the OpenAPI document is built from (lambda_devkit.openapi, at build time:
 nothing here builds a schema), with the statuses in `ANSWERS`. Everything a client can get
 wrong is answered here, once, as a 4xx with a JSON body naming the field and the problem. Anything

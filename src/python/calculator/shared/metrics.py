@@ -13,7 +13,7 @@ What is emitted per invocation, as one EMF document (namespace POWERTOOLS_METRIC
 - `ServerErrors`: 1 when an unexpected error became a 500 (Lambda's own Errors never sees it);
 - `ColdStart`: 1, in a document of its own, on an execution environment's first invocation.
 
-Dimensions stay low-cardinality: `route` is a declared route (`POST /add`) or `unmatched`, and
+Dimensions stay low-cardinality: `route` is a declared route (`POST /path`) or `unmatched`, and
 `outcome` a status class (`2xx`, `4xx`, `5xx`); never a caller, a path or a request id.
 """
 

@@ -85,7 +85,7 @@ class Calculation:
 
 
 class CalculationResult(TypedDict):
-    """`POST /add` and `POST /multiply` answer: the calculation, as recorded under `id`."""
+    """A calculation route's answer: the calculation, as recorded under `id`."""
 
     operation: Operation
     a: Operand
@@ -106,7 +106,7 @@ class CalculationRecord(TypedDict):
 
 
 class HistoryPage(TypedDict):
-    """`GET /history` answer: newest first; `next`, when present, is the cursor of the next page."""
+    """The history route's answer: newest first; `next`, when present, is the next page's cursor."""
 
     items: list[CalculationRecord]
     next: NotRequired[str]

@@ -119,7 +119,12 @@ def mentions(root: Path, patterns: list[str]) -> list[str]:
     `root` (a directory, or one file)."""
     compiled = [re.compile(p) for p in patterns]
     found = []
-    paths = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+    # Not bytecode a test run left behind: it is the sources', compiled.
+    paths = (
+        [root]
+        if root.is_file()
+        else sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    )
     for path in paths:
         text = path.read_text(errors="replace")
         for pattern in compiled:
