@@ -37,12 +37,18 @@ NETWORK_ENV = (
 )
 
 
+# Where find_python39 looks besides pyenv's versions. Not the test's own PATH: Pants would make
+# it part of these minutes-long tests' cache key, and two clones or two developers whose PATHs
+# differ in any entry would rerun them instead of reading them from the shared cache.
+PYTHON39_DIRS = ("/usr/local/bin", "/usr/bin", "/opt/homebrew/bin")
+
+
 def find_python39() -> str:
-    """A working CPython 3.9, found as the launcher finds one (PATH, then pyenv's versions)."""
+    """A working CPython 3.9 for PANTS_PYTHON: pyenv's versions, then the usual directories."""
     pyenv_root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
     candidates = [
-        shutil.which("python3.9"),
         *sorted(pyenv_root.glob("versions/3.9*/bin/python3.9")),
+        shutil.which("python3.9", path=os.pathsep.join(PYTHON39_DIRS)),
     ]
     for candidate in candidates:
         if candidate is None:

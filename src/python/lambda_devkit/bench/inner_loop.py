@@ -137,6 +137,11 @@ def pants_env() -> dict[str, str]:
     """The developer's setting: pantsd on, pants.toml alone (CI's overrides turn pantsd off)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PANTS_")}
     env["PANTS_PANTSD"] = "true"
+    # The caller's content store, if it chose one (CI does): the warm-up then reads what the
+    # caller already built instead of rebuilding it. Every measured edit is new, so no cache
+    # answers for the figures.
+    if "PANTS_LOCAL_STORE_DIR" in os.environ:
+        env["PANTS_LOCAL_STORE_DIR"] = os.environ["PANTS_LOCAL_STORE_DIR"]
     return env
 
 

@@ -21,8 +21,8 @@ from lambda_devkit.scaffold.remove_function import importers
 
 def copied() -> list[str]:
     """What the scaffold reads and writes, and what the functions' unit tests need to run: the
-    service's code and tests (wherever the template says they are), the events, the conftest,
-    the template and the prelude."""
+    service's code and tests (wherever the template says they are, conftest.py included), the
+    events, the template and the prelude."""
     where = layout(sam.load())
     package_dir, tests_dir = where.functions_dir.parent, where.tests_dir.parent
     return [
@@ -33,7 +33,6 @@ def copied() -> list[str]:
         f"{tests_dir}/**/*.py",
         f"{tests_dir}/**/BUILD",
         f"{service_spec.EVENTS_DIR}/*.json",
-        "tests/conftest.py",
         # The docs whose tables the scaffold re-renders, and the data of those tables.
         "README.md",
         "docs/**/*.md",

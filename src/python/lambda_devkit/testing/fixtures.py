@@ -1,4 +1,10 @@
-"""Fixtures shared by every test: event fixtures, a Lambda context, AWS on loopback."""
+"""The fixtures tests of the service share: event fixtures, a Lambda context, AWS on loopback.
+
+A conftest.py re-exports them where tests use them (tests/calculator/, and the devkit's test
+directories that run the service). There is no repository-wide conftest on purpose: it would
+make every test file, the launcher's and the docs' included, depend on the service's code, so
+that an edit to a shared module reran the whole suite.
+"""
 
 from __future__ import annotations
 
