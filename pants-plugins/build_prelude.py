@@ -8,23 +8,24 @@
 # `./pants run src/python/lambda_devkit/scaffold/new_function.py -- NAME` adds to it and
 # `.../remove_function.py -- NAME` removes from it (both rewrite the tuple below, parsed).
 # Tuples: Pants requires prelude values to be hashable.
-CALCULATOR_FUNCTIONS = (
+# The service's package: the one line here a fork that renames it changes (docs/forking.md).
+SERVICE_PACKAGE = "src/python/calculator"
+SERVICE_FUNCTIONS = (
     "add",
     "history",
     "multiply",
 )
-CALCULATOR_FUNCTION_DIRS = tuple(
-    f"src/python/calculator/functions/{n}" for n in CALCULATOR_FUNCTIONS
-)
+# (A comprehension's body cannot see the prelude's other names: map a bound method instead.)
+SERVICE_FUNCTION_DIRS = tuple(map(f"{SERVICE_PACKAGE}/functions/{{}}".format, SERVICE_FUNCTIONS))
 # For tests that import every handler by name from the template (no import to infer).
-CALCULATOR_HANDLERS = tuple(f"{d}/handler.py" for d in CALCULATOR_FUNCTION_DIRS)
-# Every zip `./pants package ::` writes for the calculator: what tests that run or deploy the
+SERVICE_HANDLERS = tuple(f"{d}/handler.py" for d in SERVICE_FUNCTION_DIRS)
+# Every zip `./pants package ::` writes for the service: what tests that run or deploy the
 # packaged artifacts (tests/calculator/packaged, tests/lambda_devkit) depend on.
-CALCULATOR_ARTIFACTS = (
-    *(f"{d}:lambda" for d in CALCULATOR_FUNCTION_DIRS),
-    "src/python/calculator:shared-layer",
-    "src/python/calculator:requirements-layer-arm64",
-    "src/python/calculator:requirements-layer-x86_64",
+SERVICE_ARTIFACTS = (
+    *(f"{d}:lambda" for d in SERVICE_FUNCTION_DIRS),
+    f"{SERVICE_PACKAGE}:shared-layer",
+    f"{SERVICE_PACKAGE}:requirements-layer-arm64",
+    f"{SERVICE_PACKAGE}:requirements-layer-x86_64",
 )
 
 # The environment of the in-repo plugins' tests, whose rule runners find interpreters (pyenv,

@@ -99,12 +99,12 @@ def test_every_artifact_the_template_deploys_is_built_by_pants() -> None:
 
 
 def test_every_artifact_pants_builds_is_deployed_by_the_template() -> None:
-    # What the tests depend on (CALCULATOR_ARTIFACTS in pants-plugins/build_prelude.py), which
+    # What the tests depend on (SERVICE_ARTIFACTS in pants-plugins/build_prelude.py), which
     # is what `./pants package ::` writes for the service.
     built = {str(path) for path in Path().glob("*/*.zip")}
     deployed = {str(a.built) for a in sam.artifacts(sam.load())}
     assert built - deployed == set(), (
-        "CALCULATOR_ARTIFACTS builds zips infra/template.yaml does not deploy"
+        "SERVICE_ARTIFACTS builds zips infra/template.yaml does not deploy"
     )
 
 

@@ -10,7 +10,8 @@ is edited and your pantsd keeps serving you), with that copy's own pantsd warm, 
   cached: what a team waits for after its most common edit. It also names the slowest test file
   that ran, which is the critical path when Pants runs files in parallel.
 
-Every edit is new (a random nonce), so no cache can answer for it. Baselines, measured in the
+The handler is the template's first function that has a unit test; the shared module is the
+service's `shared/api.py`, which every handler imports. Every edit is new (a random nonce), so no cache can answer for it. Baselines, measured in the
 same run with alternating repetitions:
 
 - the essay's Makefile flow on this repo's own sources (`python -m build -w` of the shared code,
@@ -48,17 +49,49 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-HANDLER = "src/python/calculator/functions/add/handler.py"
-SHARED = "src/python/calculator/shared/arithmetic.py"
-# The shared module the "edit shared -> test ::" scenario edits: every function imports it.
-SHARED_FOR_TESTS = "src/python/calculator/shared/numbers.py"
-HANDLER_TESTS = "tests/calculator/functions/add/test_handler.py"
-FUNCTIONS_DIR = "src/python/calculator/functions"
-SHARED_PACKAGE = "src/python/calculator/shared"
+from lambda_devkit import service_spec
+from lambda_devkit import template as sam
+from lambda_devkit.scaffold.layout import layout
+
+# The shared module the "edit shared" scenarios edit: the HTTP plumbing every handler imports,
+# which a fork keeps (docs/forking.md).
+SHARED_MODULE = "api.py"
 REQUIREMENTS = "3rdparty/python/requirements.txt"
 ESSAY_TOOLS = Path(__file__).with_name("essay-requirements.txt")
 # The interpreter the tools and the service use (pants.toml [python]); found as Pants finds it.
 RUNTIME = "3.13"
+
+
+@dataclass(frozen=True)
+class Edits:
+    """What the scenarios edit, read from the template: its first function, and the service's
+    shared package (nothing here names the service)."""
+
+    function: str
+    function_dir: str
+    handler: str
+    handler_tests: str
+    functions_dir: str
+    shared_package: str
+    shared: str
+
+    @classmethod
+    def of(cls, repo: Path) -> Edits:
+        where = layout(sam.load(repo / sam.TEMPLATE))
+        name = next(
+            f.name
+            for f in service_spec.functions(sam.load(repo / sam.TEMPLATE))
+            if (repo / where.function_tests_dir(f.name) / "test_handler.py").is_file()
+        )
+        return cls(
+            function=name,
+            function_dir=str(where.function_dir(name)),
+            handler=str(where.function_dir(name) / "handler.py"),
+            handler_tests=str(where.function_tests_dir(name) / "test_handler.py"),
+            functions_dir=str(where.functions_dir),
+            shared_package=str(where.shared_dir),
+            shared=str(where.shared_dir / SHARED_MODULE),
+        )
 
 
 @contextmanager
@@ -158,6 +191,9 @@ class Results:
     # "edit shared -> test ::": the slowest test file of each run, and how many files ran.
     critical_paths: list[str] = field(default_factory=list)
     shared_tests: list[str] = field(default_factory=list)
+    # What the scenarios edited: the handler and the shared module.
+    handler: str = ""
+    shared: str = ""
 
     def add(self, name: str, seconds: float) -> None:
         self.times.setdefault(name, []).append(seconds)
@@ -173,6 +209,7 @@ class Workspace:
         self.repo = root / "repo"
         self.repo.mkdir()
         copy_working_tree(repo, self.repo)
+        self.edits = Edits.of(self.repo)
         self.venv = root / "venv"
         self.essay = root / "essay"
         self.wheelhouse = root / "wheelhouse"
@@ -188,8 +225,8 @@ class Workspace:
     def setup(self) -> None:
         print("benchmark: warming the copy's pantsd and caches ...", file=sys.stderr)
         self.pants("package", "::")
-        self.pants("check", f"{FUNCTIONS_DIR}/add:")
-        self.pants("test", HANDLER_TESTS)
+        self.pants("check", f"{self.edits.function_dir}:")
+        self.pants("test", self.edits.handler_tests)
         print("benchmark: warming `./pants test ::` ...", file=sys.stderr)
         self.test_all()
         print("benchmark: building the raw-tools venv from the lockfiles ...", file=sys.stderr)
@@ -232,7 +269,7 @@ class Workspace:
                 "mypy",
                 "--config-file",
                 "pyproject.toml",
-                f"{FUNCTIONS_DIR}/add/handler.py",
+                self.edits.handler,
             ],
             self.repo,
             {**os.environ, "MYPYPATH": source_roots(self.repo)},
@@ -247,7 +284,7 @@ class Workspace:
                 "-q",
                 "-p",
                 "no:cacheprovider",
-                *(files or [HANDLER_TESTS]),
+                *(files or [self.edits.handler_tests]),
             ],
             self.repo,
             {**os.environ, "PYTHONPATH": source_roots(self.repo)},
@@ -290,11 +327,14 @@ class Workspace:
         start = time.perf_counter()
         shutil.rmtree(self.essay, ignore_errors=True)
         package = self.essay / "shared"
-        shutil.copytree(self.repo / SHARED_PACKAGE, package / "calculator" / "shared")
+        # The shared package at its import path, e.g. calculator/shared, as a namespace package.
+        shared = Path(self.edits.shared_package).relative_to(service_spec.SOURCE_ROOT)
+        shutil.copytree(self.repo / self.edits.shared_package, package / shared)
+        distribution = f"{shared.parts[0]}-shared"
         (package / "pyproject.toml").write_text(
             '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n'
-            '[project]\nname = "calculator-shared"\nversion = "0.1.0"\n'
-            "[tool.setuptools.packages.find]\ninclude = ['calculator*']\n"
+            f'[project]\nname = "{distribution}"\nversion = "0.1.0"\n'
+            f"[tool.setuptools.packages.find]\ninclude = ['{shared.parts[0]}*']\n"
             "namespaces = true\n"
         )
         layer = self.essay / "build" / "python"
@@ -315,12 +355,12 @@ class Workspace:
             ([self.python, "-m", "build", "-w", "--no-isolation", str(package)], self.essay),
             ([*pip, "-r", str(self.repo / REQUIREMENTS)], self.essay),
             (
-                [*pip, "--no-deps", "--find-links", str(package / "dist"), "calculator-shared"],
+                [*pip, "--no-deps", "--find-links", str(package / "dist"), distribution],
                 self.essay,
             ),
             (["zip", "-rq", "../layer.zip", "python"], self.essay / "build"),
         ]
-        for function in sorted((self.repo / FUNCTIONS_DIR).iterdir()):
+        for function in sorted((self.repo / self.edits.functions_dir).iterdir()):
             if function.is_dir():
                 out = self.essay / f"{function.name}.zip"
                 steps.append((["zip", "-rq", str(out), "."], function))
@@ -330,7 +370,8 @@ class Workspace:
 
 
 def run(workspace: Workspace, runs: int) -> Results:
-    results = Results()
+    edits = workspace.edits
+    results = Results(handler=edits.handler, shared=edits.shared)
     dist = workspace.repo / "dist"
 
     def package_after(name: str, edit: Path | None) -> None:
@@ -350,10 +391,10 @@ def run(workspace: Workspace, runs: int) -> Results:
     scenarios = {
         "no-op package": lambda: package_after("no-op package", None),
         "edit handler -> package": lambda: package_after(
-            "edit handler -> package", workspace.repo / HANDLER
+            "edit handler -> package", workspace.repo / edits.handler
         ),
         "edit shared -> package": lambda: package_after(
-            "edit shared -> package", workspace.repo / SHARED
+            "edit shared -> package", workspace.repo / edits.shared
         ),
         "essay flow (any edit)": lambda: results.add(
             "essay flow (any edit)", workspace.essay_flow()
@@ -361,17 +402,17 @@ def run(workspace: Workspace, runs: int) -> Results:
     }
 
     def check_and_test() -> None:
-        with appended(workspace.repo / HANDLER):
-            results.add("edit handler -> check", workspace.pants("check", f"{FUNCTIONS_DIR}/add:"))
-        with appended(workspace.repo / HANDLER):
+        with appended(workspace.repo / edits.handler):
+            results.add("edit handler -> check", workspace.pants("check", f"{edits.function_dir}:"))
+        with appended(workspace.repo / edits.handler):
             results.add("edit handler -> raw mypy", workspace.raw_mypy())
-        with appended(workspace.repo / HANDLER):
-            results.add("edit handler -> test", workspace.pants("test", HANDLER_TESTS))
-        with appended(workspace.repo / HANDLER):
+        with appended(workspace.repo / edits.handler):
+            results.add("edit handler -> test", workspace.pants("test", edits.handler_tests))
+        with appended(workspace.repo / edits.handler):
             results.add("edit handler -> raw pytest", workspace.raw_pytest())
 
-    shared = workspace.repo / SHARED_FOR_TESTS
-    results.shared_tests = workspace.tests_depending_on(SHARED_FOR_TESTS)
+    shared = workspace.repo / edits.shared
+    results.shared_tests = workspace.tests_depending_on(edits.shared)
 
     def shared_edit_and_test_all() -> None:
         with appended(shared):
@@ -393,7 +434,8 @@ def run(workspace: Workspace, runs: int) -> Results:
 def report(results: Results, runs: int) -> None:
     print(
         f"\nInner loop, median of {runs} ({platform.machine()}, {os.cpu_count()} cores, "
-        f"{time.strftime('%Y-%m-%d')}; pantsd warm, every edit new)\n"
+        f"{time.strftime('%Y-%m-%d')}; pantsd warm, every edit new; edited: handler "
+        f"{results.handler}, shared {results.shared})\n"
     )
     print(
         "| action | Pants, median (s) | baseline | baseline, median (s) | Pants vs baseline "
@@ -419,7 +461,7 @@ def report(results: Results, runs: int) -> None:
         )
         print(f"| {ours} | {mine:.2f} | {label} | {theirs:.2f} | {versus} | {changed} |")
     print(
-        f"\nedit shared -> test :: ({SHARED_FOR_TESTS}): {len(results.shared_tests)} test files "
+        f"\nedit shared -> test :: ({results.shared}): {len(results.shared_tests)} test files "
         f"depend on it; the slowest that ran (the critical path), per repetition: "
         + "; ".join(results.critical_paths)
     )

@@ -6,33 +6,18 @@
 #
 #     src/python/lambda_devkit/local/edit_loop_check.sh
 #
-# The serve and token commands are read from README.md; only their ports are replaced by free
-# ones, so that the check cannot collide with a server already on 3000 (and its issuer on 3001).
+# The serve and token commands are read from README.md (readme_serve.sh).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../../../.."
 unset PANTS_CONFIG_FILES PANTS_PANTSD # a developer's configuration: pantsd on
 
-readme_serve="$(grep -m1 -E '^\./pants .*run src/python/lambda_devkit/local/main\.py -- serve' README.md)" ||
-  {
-    echo "edit loop: README.md has no serve command" >&2
-    exit 1
-  }
+source src/python/lambda_devkit/local/readme_serve.sh
+readme_serve_commands "edit loop"
 package='./pants package ::'
 grep -qxF "${package}" README.md || {
   echo "edit loop: README.md lacks '${package}'" >&2
   exit 1
 }
-readme_token="$(grep -m1 -E '^TOKEN=\$\(\./pants run src/python/lambda_devkit/local/main\.py -- token\)$' README.md)" ||
-  {
-    echo "edit loop: README.md has no TOKEN=\$(... -- token) command" >&2
-    exit 1
-  }
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-port="$(free_port)"
-issuer_port="$(free_port)"
-serve="${readme_serve/--port 3000/--port ${port}} --issuer-port ${issuer_port}"
-token_command="${readme_token#TOKEN=\$(}"
-token_command="${token_command%)} --issuer http://127.0.0.1:${issuer_port}"
 handler=src/python/calculator/functions/add/handler.py
 scratch="$(mktemp -d)"
 cp "${handler}" "${scratch}/handler.py"
@@ -69,18 +54,7 @@ ${package}
 echo "edit loop: ${serve}"
 ${serve} >"${scratch}/serve.log" 2>&1 &
 server_pid=$!
-for _ in $(seq 600); do
-  grep -q '^Serving' "${scratch}/serve.log" && break
-  kill -0 "${server_pid}" 2>/dev/null || {
-    cat "${scratch}/serve.log" >&2
-    exit 1
-  }
-  sleep 0.5
-done
-grep -q '^Serving' "${scratch}/serve.log" || {
-  echo "edit loop: serve never started" >&2
-  exit 1
-}
+wait_until_serving "edit loop" "${scratch}/serve.log" "${server_pid}"
 echo "edit loop: ${token_command}"
 TOKEN="$(${token_command})"
 add | grep -q '"result":3' || {

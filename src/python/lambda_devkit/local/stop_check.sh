@@ -11,15 +11,8 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../../../.."
 
-readme_serve="$(grep -m1 -E '^\./pants .*run src/python/lambda_devkit/local/main\.py -- serve' README.md)" ||
-  {
-    echo "stop check: README.md has no serve command" >&2
-    exit 1
-  }
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-port="${1:-$(free_port)}"
-issuer_port="${2:-$(free_port)}"
-serve="${readme_serve/--port 3000/--port ${port}} --issuer-port ${issuer_port}"
+source src/python/lambda_devkit/local/readme_serve.sh
+readme_serve_commands "stop check" "$@"
 scratch="$(mktemp -d)"
 pants_pid=""
 
@@ -85,13 +78,7 @@ check() {
     exec ${serve}
   ) >"${scratch}/serve.log" 2>&1 &
   pants_pid=$!
-  until grep -q '^Serving' "${scratch}/serve.log"; do
-    kill -0 "${pants_pid}" 2>/dev/null || {
-      cat "${scratch}/serve.log" >&2
-      exit 1
-    }
-    sleep 0.5
-  done
+  wait_until_serving "stop check" "${scratch}/serve.log" "${pants_pid}"
   if ! listening "${port}" || ! listening "${issuer_port}"; then
     echo "stop check: serve is not listening on ${port} and ${issuer_port}" >&2
     exit 1

@@ -16,27 +16,31 @@ max_examples=25
 seed=20261130
 while [[ $# -gt 0 ]]; do
   case "$1" in
-    --max-examples) max_examples="$2"; shift 2 ;;
-    --seed) seed="$2"; shift 2 ;;
-    *) echo "fuzz: unknown argument $1 (use --max-examples N, --seed N)" >&2; exit 2 ;;
+    --max-examples)
+      max_examples="$2"
+      shift 2
+      ;;
+    --seed)
+      seed="$2"
+      shift 2
+      ;;
+    *)
+      echo "fuzz: unknown argument $1 (use --max-examples N, --seed N)" >&2
+      exit 2
+      ;;
   esac
 done
 # The whole run's ceiling: far above a normal run on a busy machine, only a hang reaches it.
 ceiling_seconds=1800
 document=dist/openapi.json
-[[ -f "${document}" ]] || { echo "fuzz: no ${document}: run ./pants package :: first" >&2; exit 1; }
+[[ -f "${document}" ]] || {
+  echo "fuzz: no ${document}: run ./pants package :: first" >&2
+  exit 1
+}
 
-readme_serve="$(grep -m1 -E '^\./pants .*run src/python/lambda_devkit/local/main\.py -- serve' README.md)" ||
-  { echo "fuzz: README.md has no serve command" >&2; exit 1; }
-readme_token="$(grep -m1 -E '^TOKEN=\$\(\./pants run src/python/lambda_devkit/local/main\.py -- token\)$' README.md)" ||
-  { echo "fuzz: README.md has no TOKEN=\$(... -- token) command" >&2; exit 1; }
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-port="$(free_port)"
-issuer_port="$(free_port)"
-serve="${readme_serve/--port 3000/--port ${port}} --issuer-port ${issuer_port}"
+source src/python/lambda_devkit/local/readme_serve.sh
+readme_serve_commands fuzz
 serve="${serve} --throttle-rate 100000 --throttle-burst 100000"
-token_command="${readme_token#TOKEN=\$(}"
-token_command="${token_command%)} --issuer http://127.0.0.1:${issuer_port}"
 scratch="$(mktemp -d)"
 server_pid=""
 finish() {
@@ -51,12 +55,7 @@ trap finish EXIT
 echo "fuzz: ${serve}"
 setsid bash -c "exec ${serve}" >"${scratch}/serve.log" 2>&1 &
 server_pid=$!
-for _ in $(seq 600); do
-  grep -q '^Serving' "${scratch}/serve.log" && break
-  kill -0 "${server_pid}" 2>/dev/null || { cat "${scratch}/serve.log" >&2; exit 1; }
-  sleep 0.5
-done
-grep -q '^Serving' "${scratch}/serve.log" || { echo "fuzz: serve never started" >&2; exit 1; }
+wait_until_serving fuzz "${scratch}/serve.log" "${server_pid}"
 echo "fuzz: ${token_command}"
 # Concurrent: a developer's other Pants command (or pantsd busy) must not make it give up.
 TOKEN="$(PANTS_CONCURRENT=True ${token_command})"

@@ -11,7 +11,7 @@ import ast
 from pathlib import Path
 
 PRELUDE = Path("pants-plugins/build_prelude.py")
-FUNCTIONS_NAME = "CALCULATOR_FUNCTIONS"
+FUNCTIONS_NAME = "SERVICE_FUNCTIONS"
 
 
 class PreludeRefused(ValueError):
