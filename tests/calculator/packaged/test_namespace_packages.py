@@ -14,6 +14,7 @@ import zipfile
 from pathlib import Path
 
 from lambda_devkit import service_spec
+from lambda_devkit import template as sam
 
 # The layer prefix Lambda strips: /opt/python is on sys.path, not /opt.
 LAYER_PREFIX = "python/"
@@ -54,8 +55,10 @@ def split_regular_packages(archives: list[Path]) -> list[str]:
 
 
 def test_packages_split_across_artifacts_stay_namespace_packages() -> None:
-    # The packaged artifacts this target depends on, as `./pants package ::` writes them.
-    archives = sorted(p for p in Path().glob("src.python.*/*.zip") if "requirements" not in p.name)
+    # The packaged artifacts the template deploys, but the third-party layers.
+    archives = sorted(
+        a.built for a in sam.artifacts(sam.load()) if "requirements" not in a.built.name
+    )
     # Every function zip and the shared layer, however many functions the template deploys.
     assert len(archives) >= len(service_spec.functions()) + 1, archives
     assert split_regular_packages(archives) == []

@@ -3,9 +3,11 @@ in its own caller's history only."""
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 
+from calculator.functions.add import handler as add
 from calculator.shared.history import HistoryStore
 from calculator.shared.identity import Caller
 from lambda_devkit.testing.aws import (
@@ -19,7 +21,7 @@ from lambda_devkit.testing.load import (
     CONTAINERS,
     REQUESTS,
     SUBJECTS,
-    invoke_add,
+    invoke,
     start_container,
 )
 
@@ -29,18 +31,22 @@ def test_parallel_requests_of_two_callers_are_each_recorded_once_in_their_own_hi
 ) -> None:
     client = dynamodb_client(moto_server.endpoint)
     table = create_history_table(client)
-    # Interleaved, so both callers' writes are in flight at once.
-    requests = [(subject, n) for n in range(REQUESTS) for subject in SUBJECTS]
+    # Interleaved, so both callers' writes are in flight at once; some at the same instant.
+    numbers = [(subject, n) for n in range(REQUESTS) for subject in SUBJECTS]
+    requests = [
+        (subject, f"{subject}-{n:03d}", 1_795_771_800_000 + n % 7, json.dumps({"a": n, "b": n}))
+        for subject, n in numbers
+    ]
     with ProcessPoolExecutor(
         CONTAINERS,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=start_container,
-        initargs=(moto_server.endpoint, table),
+        initargs=(moto_server.endpoint, table, add.__name__, "add"),
     ) as pool:
-        results = list(pool.map(invoke_add, requests))
+        results = list(pool.map(invoke, requests))
 
     assert [status for status, _ in results] == [200] * len(requests)
-    assert [body["result"] for _, body in results] == [2 * n for _, n in requests]
+    assert [body["result"] for _, body in results] == [2 * n for _, n in numbers]
     store = HistoryStore(patient_clients(moto_server.endpoint), table)
     for subject in SUBJECTS:
         caller = Caller(CALLER.issuer, subject)

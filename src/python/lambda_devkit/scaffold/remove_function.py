@@ -70,11 +70,18 @@ def remove_function(root: Path, name: str) -> tuple[list[Path], list[Entry]]:
     event = root / function.event
     package = function.handler_module.rsplit(".", 1)[0]
     users = importers(root, package, [source_dir, tests_dir])
+    code = [str(p) for p in users if p.parts[0] != "tests"]
+    tests = [str(p) for p in users if p.parts[0] == "tests"]
     if users:
-        raise Refused(
-            f"{package} is imported by {', '.join(map(str, users))}: move what they use to "
-            "shared code first"
-        )
+        reasons = []
+        if code:
+            reasons.append(f"{', '.join(code)} import it: move what they use to shared code")
+        if tests:
+            reasons.append(
+                f"{', '.join(tests)} test through it: point them at another function, or "
+                "delete them (git rm)"
+            )
+        raise Refused(f"{package} is still used. {'; '.join(reasons)}; then run this again")
     try:
         names = prelude.functions(root)
         entries = sorted(

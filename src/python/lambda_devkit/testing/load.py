@@ -7,6 +7,7 @@ their module's name, and a test module has no importable name under pytest's imp
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 from typing import Any
@@ -21,31 +22,37 @@ SUBJECTS = ("alice", "bob")
 HTTP_REQUESTS = 16  # per caller
 
 
-def start_container(endpoint: str, table: str) -> None:
-    """A worker process's initializer: one Lambda container, with its own import of the add
-    handler and its own client, configured through the environment as Lambda would."""
+# The function a worker process runs, set by start_container.
+_function: dict[str, Any] = {}
+
+
+def start_container(endpoint: str, table: str, handler_module: str, event: str) -> None:
+    """A worker process's initializer: one Lambda container of the function whose handler is
+    `handler_module`, with its own import of it and its own client, configured through the
+    environment as Lambda would; `event` names the function's event fixture."""
     os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
     from calculator.shared.history import TABLE_NAME_ENV, HistoryStore
 
     os.environ[TABLE_NAME_ENV] = table
-    import calculator.functions.add.handler as add
     from lambda_devkit.testing.aws import patient_clients
 
+    module = importlib.import_module(handler_module)
     # Its store behind patient clients: eight containers and moto on a busy machine may wait
     # seconds for a write, which the time budget would answer 503. What is under test is that
     # each write lands once, in its caller's partition, not how fast.
-    add.store = HistoryStore(patient_clients(endpoint), table)
+    setattr(module, "store", HistoryStore(patient_clients(endpoint), table))  # noqa: B010
+    _function.update(handler=module.handler, event=event)
 
 
-def invoke_add(request: tuple[str, int]) -> tuple[int, Any]:
-    """In a worker: subject's add of n + n, with a request id of its own; (status, body)."""
-    from calculator.functions.add.handler import handler
+def invoke(request: tuple[str, str, int, str]) -> tuple[int, Any]:
+    """In a worker: `(subject, request id, time epoch in ms, body)` sent to the function as that
+    caller; its (status, body)."""
     from lambda_devkit.testing.context import fake_lambda_context
     from lambda_devkit.testing.events import as_caller, load_event
 
-    subject, n = request
-    event = as_caller(load_event("add", body=json.dumps({"a": n, "b": n})), subject)
-    event["requestContext"]["requestId"] = f"{subject}-{n:03d}"
-    event["requestContext"]["timeEpoch"] = 1_795_771_800_000 + n % 7  # collide on purpose
-    response = handler(event, fake_lambda_context())
+    subject, request_id, time_epoch, body = request
+    event = as_caller(load_event(_function["event"], body=body), subject)
+    event["requestContext"]["requestId"] = request_id
+    event["requestContext"]["timeEpoch"] = time_epoch
+    response = _function["handler"](event, fake_lambda_context())
     return response["statusCode"], json.loads(response["body"])
