@@ -26,7 +26,7 @@ same run with alternating repetitions:
 of test files that depend on the shared module (`./pants dependents --transitive`) and the
 slowest of them, since Pants runs the files in parallel, as many at once as there are cores.
 
-    ./pants run src/python/lambda_devkit/bench/inner_loop.py -- [--runs 5]
+    ./pants run src/python/lambda_devkit/bench/inner_loop.py -- [--runs 5] [--no-test-all]
 
 It also reports which zips each edit changed (sha256 of dist/ before and after).
 """
@@ -225,13 +225,14 @@ class Workspace:
     def pants(self, *args: str) -> float:
         return timed(["./pants", *args], self.repo, self.env)
 
-    def setup(self) -> None:
+    def setup(self, test_all: bool) -> None:
         print("benchmark: warming the copy's pantsd and caches ...", file=sys.stderr)
         self.pants("package", "::")
         self.pants("check", f"{self.edits.function_dir}:")
         self.pants("test", self.edits.handler_tests)
-        print("benchmark: warming `./pants test ::` ...", file=sys.stderr)
-        self.test_all()
+        if test_all:
+            print("benchmark: warming `./pants test ::` ...", file=sys.stderr)
+            self.test_all()
         print("benchmark: building the raw-tools venv from the lockfiles ...", file=sys.stderr)
         self._venv_from_locks()
         print(
@@ -372,7 +373,7 @@ class Workspace:
         return time.perf_counter() - start
 
 
-def run(workspace: Workspace, runs: int) -> Results:
+def run(workspace: Workspace, runs: int, test_all: bool) -> Results:
     edits = workspace.edits
     results = Results(handler=edits.handler, shared=edits.shared)
     dist = workspace.repo / "dist"
@@ -415,7 +416,8 @@ def run(workspace: Workspace, runs: int) -> Results:
             results.add("edit handler -> raw pytest", workspace.raw_pytest())
 
     shared = workspace.repo / edits.shared
-    results.shared_tests = workspace.tests_depending_on(edits.shared)
+    if test_all:
+        results.shared_tests = workspace.tests_depending_on(edits.shared)
 
     def shared_edit_and_test_all() -> None:
         with appended(shared):
@@ -424,7 +426,9 @@ def run(workspace: Workspace, runs: int) -> Results:
         results.critical_paths.append(slowest)
 
     for repetition in range(runs):
-        order = [*scenarios.values(), check_and_test, shared_edit_and_test_all]
+        order = [*scenarios.values(), check_and_test]
+        if test_all:
+            order.append(shared_edit_and_test_all)
         # Alternate the order, so that neither side always runs on a warmer machine.
         for scenario in order if repetition % 2 == 0 else reversed(order):
             scenario()
@@ -460,7 +464,10 @@ def report(results: Results, runs: int) -> None:
             f"{theirs / mine:.1f}x faster" if mine < theirs else f"{mine / theirs:.2f}x the time"
         )
         print(f"| {ours} | {mine:.2f} | {label} | {theirs:.2f} | {versus} | {changed} |")
-    shared = results.times["edit shared -> test ::"]
+    shared = results.times.get("edit shared -> test ::")
+    if shared is None:
+        print("\nedit shared -> test ::: not run (--no-test-all)")
+        return
     print(
         f"\n| edit shared -> test :: | Pants, median (s) | min-max (s) | test files that depend "
         f"on {results.shared} | the slowest that ran, per repetition |\n"
@@ -474,6 +481,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="repetitions (default 5)")
     parser.add_argument("--repo", type=Path, default=Path.cwd(), help="the repo (default: cwd)")
+    parser.add_argument(
+        "--no-test-all",
+        dest="test_all",
+        action="store_false",
+        help="skip 'edit shared -> test ::', which reruns every dependent test file (minutes)",
+    )
     args = parser.parse_args()
     if not (args.repo / "pants.toml").is_file():
         raise SystemExit(f"benchmark: {args.repo} is not the repository root (no pants.toml).")
@@ -482,8 +495,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-inner-loop-") as scratch:
         workspace = Workspace(Path(scratch), args.repo.resolve())
         try:
-            workspace.setup()
-            results = run(workspace, args.runs)
+            workspace.setup(args.test_all)
+            results = run(workspace, args.runs, args.test_all)
         finally:
             stop_pantsd(workspace.repo)
     report(results, args.runs)
