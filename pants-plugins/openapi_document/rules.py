@@ -1,9 +1,12 @@
 """Packages `openapi_document` targets: runs the generator in a sandbox, keeps what it writes.
 
-The generator runs from a PEX of the target's closure (sources and locked requirements of its
-resolve) with the closure's `file`/`resource` sources beside it at their build-root paths, so it
-reads e.g. `infra/template.yaml` as it would from a checkout. Its output is a process output,
-so an unchanged closure is a cache hit, locally or from the remote cache.
+The generator runs from a PEX of the locked requirements of the target's closure, with the
+closure's sources beside it at their build-root paths and its source roots on the path
+(`PEX_EXTRA_SYS_PATH`), as `pants run` runs Python sources; it reads e.g.
+`infra/template.yaml` as it would from a checkout. The PEX holds no first-party code, so an edit
+to a handler reruns the generator but rebuilds no PEX (two pex builds of several seconds each
+when the sources were inside it). Its output is a process output, so an unchanged closure is a
+cache hit, locally or from the remote cache.
 """
 
 from __future__ import annotations
@@ -14,12 +17,14 @@ from dataclasses import dataclass
 from pants.backend.python.target_types import EntryPoint
 from pants.backend.python.util_rules.pex import Pex, PexProcess
 from pants.backend.python.util_rules.pex_from_targets import PexFromTargetsRequest
+from pants.backend.python.util_rules.python_sources import (
+    PythonSourceFiles,
+    PythonSourceFilesRequest,
+)
 from pants.core.goals.package import BuiltPackage, BuiltPackageArtifact, PackageFieldSet
-from pants.core.target_types import FileSourceField, ResourceSourceField
-from pants.core.util_rules.source_files import SourceFiles, SourceFilesRequest
 from pants.engine.process import ProcessResult
 from pants.engine.rules import Get, collect_rules, rule
-from pants.engine.target import SourcesField, TransitiveTargets, TransitiveTargetsRequest
+from pants.engine.target import TransitiveTargets, TransitiveTargetsRequest
 from pants.engine.unions import UnionRule
 from pants.util.logging import LogLevel
 
@@ -51,23 +56,21 @@ async def package_openapi_document(field_set: OpenApiDocumentFieldSet) -> BuiltP
             output_filename="openapi-generator.pex",
             internal_only=True,
             main=EntryPoint(field_set.generator.value or ""),
+            include_source_files=False,
         ),
     )
     transitive = await Get(TransitiveTargets, TransitiveTargetsRequest([field_set.address]))
-    files = await Get(
-        SourceFiles,
-        SourceFilesRequest(
-            (t.get(SourcesField) for t in transitive.closure),
-            for_sources_types=(FileSourceField, ResourceSourceField),
-            enable_codegen=True,
-        ),
+    sources = await Get(
+        PythonSourceFiles,
+        PythonSourceFilesRequest(transitive.closure, include_resources=True, include_files=True),
     )
     result = await Get(
         ProcessResult,
         PexProcess(
             pex,
             argv=(*(field_set.args.value or ()), "--output", output),
-            input_digest=files.snapshot.digest,
+            input_digest=sources.source_files.snapshot.digest,
+            extra_env={"PEX_EXTRA_SYS_PATH": ":".join(sources.source_roots)},
             output_files=(output,),
             description=f"Generate {output} from {field_set.address}",
             level=LogLevel.DEBUG,
