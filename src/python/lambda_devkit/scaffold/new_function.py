@@ -196,8 +196,10 @@ def main(argv: list[str] | None = None) -> int:
     for path in changed:
         print(f"  {path.relative_to(args.root)}")
     print(
-        "Next: ./pants tailor --check update-build-files --check lint check test package ::\n"
-        "then write what the function does in its handler.py and test_handler.py."
+        "Next: the new route joins the API contract (docs/api-contract.md):\n"
+        "  ./pants package :: && ./pants run src/python/lambda_devkit/openapi/main.py -- update\n"
+        "then ./pants tailor --check update-build-files --check lint check test package ::\n"
+        "and write what the function does in its handler.py and test_handler.py."
     )
     return 0
 

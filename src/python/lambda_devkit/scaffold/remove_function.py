@@ -122,7 +122,12 @@ def main(argv: list[str] | None = None) -> int:
     for path in changed:
         print(f"  {path.relative_to(args.root)}")
     print(f"  from {TEMPLATE}: {', '.join(f'{s}.{n}' for s, n in entries)}")
-    print("Next: ./pants tailor --check update-build-files --check lint check test package ::")
+    print(
+        "Next: a removed route breaks its clients, so bump the API's major version (the\n"
+        "VERSION the contract's --info module keeps; docs/api-contract.md), then\n"
+        "  ./pants package :: && ./pants run src/python/lambda_devkit/openapi/main.py -- update\n"
+        "then ./pants tailor --check update-build-files --check lint check test package ::"
+    )
     return 0
 
 
