@@ -37,15 +37,19 @@ SEARCHED = ("src", "tests", "pants-plugins")
 __all__ = ["Refused", "main", "remove_function"]
 
 
-def importers(root: Path, module: str, own: list[Path]) -> list[Path]:
-    """Python files outside `own` that import `module` (or from it)."""
-    pattern = re.compile(rf"^\s*(from|import)\s+{re.escape(module)}\b", re.MULTILINE)
+def importers(root: Path, module: str, own: list[Path], event: str | None = None) -> list[Path]:
+    """Python files outside `own` that import `module` (or from it), and test files that load
+    the event fixture named `event` by name (`load_event("add", ...)`), which the removal
+    deletes."""
+    imports = re.compile(rf"^\s*(from|import)\s+{re.escape(module)}\b", re.MULTILINE)
+    loads = re.compile(rf"\bload_event\(\s*[\"']{re.escape(event or '')}[\"']")
     found = []
     for top in SEARCHED:
         for path in sorted((root / top).rglob("*.py")):
             if any(path.is_relative_to(o) for o in own):
                 continue
-            if pattern.search(path.read_text(errors="replace")):
+            text = path.read_text(errors="replace")
+            if imports.search(text) or (event and top == "tests" and loads.search(text)):
                 found.append(path.relative_to(root))
     return found
 
@@ -69,7 +73,7 @@ def remove_function(root: Path, name: str) -> tuple[list[Path], list[Entry]]:
     tests_dir = root / where.function_tests_dir(name)
     event = root / function.event
     package = function.handler_module.rsplit(".", 1)[0]
-    users = importers(root, package, [source_dir, tests_dir])
+    users = importers(root, package, [source_dir, tests_dir], event=Path(function.event).stem)
     code = [str(p) for p in users if p.parts[0] != "tests"]
     tests = [str(p) for p in users if p.parts[0] == "tests"]
     if users:

@@ -136,16 +136,19 @@ def imported(function: service_spec.Function) -> bool:
     service tests import some handlers), which the removal command refuses."""
     where = layout(sam.load())
     own = [Path(function.target_dir), where.function_tests_dir(function.name)]
-    return bool(importers(Path(), function.handler_module.rsplit(".", 1)[0], own))
+    module = function.handler_module.rsplit(".", 1)[0]
+    return bool(importers(Path(), module, own, event=Path(function.event).stem))
 
 
 def without_importers(root: Path, name: str) -> list[Path]:
     """Deletes, under `root`, the test modules outside the function's own directories that
-    import it (what a fork rewrites for its own functions); returns them."""
+    import it or load its event fixture (what a fork rewrites for its own functions); returns
+    them."""
     function = service_spec.function(name, sam.load(root / sam.TEMPLATE))
     where = layout(sam.load(root / sam.TEMPLATE))
     own = [root / function.target_dir, root / where.function_tests_dir(name)]
-    found = importers(root, function.handler_module.rsplit(".", 1)[0], own)
+    module = function.handler_module.rsplit(".", 1)[0]
+    found = importers(root, module, own, event=Path(function.event).stem)
     for path in found:
         (root / path).unlink()
     return found
