@@ -80,10 +80,11 @@ class Edits:
 
     @classmethod
     def of(cls, repo: Path) -> Edits:
-        where = layout(sam.load(repo / sam.TEMPLATE))
+        template = sam.load(repo / sam.TEMPLATE)
+        where = layout(template)
         name = next(
             f.name
-            for f in service_spec.functions(sam.load(repo / sam.TEMPLATE))
+            for f in service_spec.functions(template)
             if (repo / where.function_tests_dir(f.name) / "test_handler.py").is_file()
         )
         return cls(
