@@ -71,6 +71,9 @@ trap finish EXIT
 check() {
   local signal="$1" processes
   echo "stop check: ${serve}"
+  # A log of this start only: the previous start's "Serving" line must not answer for it (the
+  # background command truncates the file only once it runs).
+  rm -f "${scratch}/serve.log"
   # The command as a user's shell runs it: a child of this script, in its process group, with
   # SIGINT and SIGQUIT at their defaults (bash would ignore them in a background command).
   (
