@@ -35,7 +35,15 @@ class Artifact:
         return Path(self.path.removeprefix("dist/"))
 
 
-class _TemplateLoader(yaml.SafeLoader):
+# libyaml's parser where the wheel has it (the locked manylinux wheels do): several times the
+# pure-Python one on the template, which every test process and the OpenAPI generator read.
+try:
+    from yaml import CSafeLoader as _SafeLoader
+except ImportError:  # a PyYAML built without libyaml
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
+
+
+class _TemplateLoader(_SafeLoader):
     """YAML as CloudFormation reads it: short-form intrinsics in their long form (`!Ref X` is
     `{"Ref": "X"}`, `!GetAtt A.B` is `{"Fn::GetAtt": ["A", "B"]}`, `!If [...]` is
     `{"Fn::If": [...]}`), and dates left as text. Not cfn-lint's reader: importing cfn-lint
