@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from hypothesis import strategies as st
 
 from lambda_devkit import service_spec
 from lambda_devkit import template as sam
+from lambda_devkit.emulator.container import Result
 from lambda_devkit.emulator.http_api import to_response
 from lambda_devkit.local.service import LocalService, aws_environment
 from lambda_devkit.testing.answers import API_GATEWAY, Answer, load
@@ -290,6 +292,31 @@ def test_any_request_gets_a_json_answer_and_never_a_5xx(
         assert json.loads(body)
 
 
+def test_routes_prints_every_route_of_the_template_with_its_handler(buildroot: Path) -> None:
+    completed = subprocess.run(
+        cli(buildroot, "routes"),
+        capture_output=True,
+        text=True,
+        env=environment(),
+        timeout=PATIENCE_S,
+    )
+    assert completed.returncode == 0, completed.stderr
+    printed = [line.split("\t") for line in completed.stdout.splitlines()]
+    # The template read here as YAML, not through service_spec, which `routes` itself uses.
+    declared = sorted(
+        (event["Properties"]["Method"].upper(), event["Properties"]["Path"], name)
+        for name, resource in sam.load()["Resources"].items()
+        if resource["Type"] == sam.FUNCTION
+        for event in resource["Properties"].get("Events", {}).values()
+        if event["Type"] == "HttpApi"
+    )
+    resources = {f.name: f.resource for f in service_spec.functions()}
+    assert sorted((m, p, resources[f]) for m, p, f, _ in printed) == declared
+    for _, _, name, handler in printed:
+        module = handler.removeprefix("src/python/").removesuffix(".py").replace("/", ".")
+        assert module == service_spec.function(name).handler_module, handler
+
+
 def test_invoke_prints_the_response_logs_and_timings(buildroot: Path) -> None:
     event = (EVENTS / "add.json").read_text()
     completed = subprocess.run(
@@ -353,18 +380,27 @@ def test_the_emulator_holds_functions_to_the_templates_timeout(
     assert hung_service.timeout_s == float(timeout)
 
 
-@pytest.mark.parametrize("name", TABLE_FUNCTIONS)
 def test_a_hung_store_is_a_503_with_retry_after_before_the_timeout(
-    hung_service: LocalService, name: str
+    hung_service: LocalService,
 ) -> None:
-    event = json.loads((EVENTS / f"{name}.json").read_text())
-    result = hung_service.invoke(hung_service.functions[name], event)
-    print(f"{name}: answered after {result.duration_ms:.0f} ms of {hung_service.timeout_s:.0f} s")
-    assert not result.timed_out, result.logs
-    assert result.error is None, result.error
-    assert result.payload["statusCode"] == 503, result.payload
-    assert result.payload["headers"]["Retry-After"] == "1"
-    assert "nothing was recorded" in json.loads(result.payload["body"])["message"]
+    # Every function that uses a table, at once: each waits out its own time budget (seconds),
+    # and its own containers answer it.
+    def invoke(name: str) -> tuple[str, Result]:
+        event = json.loads((EVENTS / f"{name}.json").read_text())
+        return name, hung_service.invoke(hung_service.functions[name], event)
+
+    assert TABLE_FUNCTIONS, "the template deploys no function that uses a table"
+    with ThreadPoolExecutor(len(TABLE_FUNCTIONS)) as pool:
+        results = list(pool.map(invoke, TABLE_FUNCTIONS))
+    for name, result in results:
+        print(
+            f"{name}: answered after {result.duration_ms:.0f} ms of {hung_service.timeout_s:.0f} s"
+        )
+        assert not result.timed_out, (name, result.logs)
+        assert result.error is None, (name, result.error)
+        assert result.payload["statusCode"] == 503, (name, result.payload)
+        assert result.payload["headers"]["Retry-After"] == "1", name
+        assert "nothing was recorded" in json.loads(result.payload["body"])["message"], name
 
 
 def test_a_runtime_killed_mid_request_fails_it_at_once_as_lambda_does(

@@ -6,7 +6,9 @@
 #
 #     src/python/lambda_devkit/local/edit_loop_check.sh
 #
-# The serve and token commands are read from README.md (readme_serve.sh).
+# The serve and token commands are read from README.md (readme_serve.sh); the route it calls and
+# the handler it edits are the template's first (`main.py -- routes`), so a fork's own service
+# is checked as it stands.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../../../.."
 unset PANTS_CONFIG_FILES PANTS_PANTSD # a developer's configuration: pantsd on
@@ -18,7 +20,11 @@ grep -qxF "${package}" README.md || {
   echo "edit loop: README.md lacks '${package}'" >&2
   exit 1
 }
-handler=src/python/calculator/functions/add/handler.py
+IFS=$'\t' read -r method route _ handler < <(./pants run src/python/lambda_devkit/local/main.py -- routes)
+[[ -f "${handler}" ]] || {
+  echo "edit loop: no handler at '${handler}' for the template's first route" >&2
+  exit 1
+}
 scratch="$(mktemp -d)"
 cp "${handler}" "${scratch}/handler.py"
 server_pid=""
@@ -43,9 +49,9 @@ finish() {
 }
 trap finish EXIT
 
-add() { # prints the response's headers and body
-  curl -s -i --max-time 60 -X POST "http://127.0.0.1:${port}/add" \
-    -H "Authorization: Bearer ${TOKEN}" -H 'content-type: application/json' -d '{"a": 1, "b": 2}'
+call() { # prints the response's headers and body; any answer will do, a 2xx or the route's 4xx
+  curl -s -i --max-time 60 -X "${method}" "http://127.0.0.1:${port}${route}" \
+    -H "Authorization: Bearer ${TOKEN}" -H 'content-type: application/json' -d '{}'
 }
 
 echo "edit loop: ${package}"
@@ -57,8 +63,10 @@ server_pid=$!
 wait_until_serving "edit loop" "${scratch}/serve.log" "${server_pid}"
 echo "edit loop: ${token_command}"
 TOKEN="$(${token_command})"
-add | grep -q '"result":3' || {
-  echo "edit loop: the first request failed" >&2
+call >"${scratch}/first.txt"
+grep -qE '^HTTP/[0-9.]+ [24][0-9][0-9] ' "${scratch}/first.txt" || {
+  cat "${scratch}/first.txt" >&2
+  echo "edit loop: the first request to ${method} ${route} failed" >&2
   exit 1
 }
 
@@ -86,7 +94,7 @@ if grep -qE 'Another pants invocation|Waiting for invocation' "${scratch}/packag
   echo "edit loop: ${package} waited for the serving invocation" >&2
   exit 1
 fi
-add | grep -qi '^X-Edit-Loop: edited' ||
+call | grep -qi '^X-Edit-Loop: edited' ||
   {
     echo "edit loop: the request after the rebuild did not run the edited handler" >&2
     exit 1
@@ -96,7 +104,7 @@ echo "edit loop: ${package} took ${elapsed} s with serve running; the next reque
 cp "${scratch}/handler.py" "${handler}"
 ${package} >/dev/null 2>&1
 edited=""
-add | grep -qi '^X-Edit-Loop' && {
+call | grep -qi '^X-Edit-Loop' && {
   echo "edit loop: the restored handler was not picked up" >&2
   exit 1
 }

@@ -1,4 +1,4 @@
-"""`./pants run src/python/lambda_devkit/local/main.py -- invoke|serve|token`: the packaged service, locally.
+"""`./pants run src/python/lambda_devkit/local/main.py -- invoke|serve|token|routes`: the packaged service, locally.
 
 invoke <function> [--event FILE|-]   run one function's zip once, as Lambda would, and print
                                      its response (stdout), logs and timings (stderr)
@@ -9,6 +9,8 @@ serve [--port 3000]                  an HTTP API on 127.0.0.1 routing the templa
                                      template's DefaultRouteSettings)
 token [--sub NAME] [--issuer URL]    print a bearer token from serve's issuer (default
                                      http://127.0.0.1:3001, serve's default --issuer-port)
+routes                               print what serve serves, one route a line: method, path,
+                                     function and its handler's source file (tab-separated)
 
 Each invocation's metrics (the EMF its function prints) show as one line, `METRICS <namespace>
 <dimensions> | <metric>=<value>...`, after its JSON logs (docs/observability.md).
@@ -39,7 +41,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from lambda_devkit import emf
+from lambda_devkit import emf, service_spec
 from lambda_devkit.emulator.http_api import (
     INTERNAL_SERVER_ERROR,
     jwt_authorizer,
@@ -310,6 +312,20 @@ def stop_when_orphaned(stop: threading.Event) -> None:
             stop.set()
 
 
+def routes(args: argparse.Namespace) -> int:
+    """The template's routes, for people and for scripts (edit_loop_check.sh): no server."""
+    for function in service_spec.functions():
+        for route in function.routes:
+            print(
+                route.method,
+                route.path,
+                function.name,
+                f"{function.target_dir}/handler.py",
+                sep="\t",
+            )
+    return 0
+
+
 def serve(args: argparse.Namespace) -> int:
     with IssuerServer(args.issuer_port) as issuer, running_service(args) as service:
         gateway = Gateway(service.template, issuer.url, throttling(args, service.template))
@@ -422,8 +438,9 @@ def main() -> None:
     get_token = commands.add_parser("token", help="print a bearer token from serve's issuer")
     get_token.add_argument("--sub", default=DEFAULT_SUBJECT, help="the token's subject (caller)")
     get_token.add_argument("--issuer", default="http://127.0.0.1:3001", help="serve's issuer")
+    commands.add_parser("routes", help="print the template's routes and their handlers")
     args = parser.parse_args()
-    commands_by_name = {"invoke": invoke, "serve": serve, "token": token}
+    commands_by_name = {"invoke": invoke, "serve": serve, "token": token, "routes": routes}
     try:
         sys.exit(commands_by_name[args.command](args))
     # dist/ not built, a port in use, a template setting serve cannot reproduce...
