@@ -86,11 +86,11 @@ def test_removing_an_example_function_leaves_a_green_tree_that_never_names_it(
 def forked(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The tree with every example calculation removed, then a GET and a POST function added."""
     root = scratch_copy(tmp_path_factory.mktemp("fork"))
-    # A fork replaces the calculator's cross-function behaviour tests with its own; the
-    # removal command refuses while they import a handler it would remove.
-    for test in (root / "tests/calculator/service").glob("test_*.py"):
-        test.unlink()
+    # A fork replaces the calculator's tests that go through an example (its cross-function
+    # behaviour, a route declared on an example's event) with its own; the removal command
+    # refuses while they import a handler it would remove or load its event by name.
     for name in EXAMPLES:
+        without_importers(root, name)
         remove_function(root, name)
     add_function(root, NewFunction("report", "POST", "/report"))
     add_function(root, NewFunction("status", "GET", "/status"))
