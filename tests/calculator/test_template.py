@@ -17,6 +17,7 @@ from lambda_devkit import service_spec
 from lambda_devkit import template as sam
 from lambda_devkit.rehearsal.deploy import Target, to_cloudformation, with_uris
 from lambda_devkit.testing.answers import API_GATEWAY, FUNCTION, Answer, load
+from lambda_devkit.testing.dist import packaged
 
 FUNCTIONS_DIR = Path("src/python/calculator/functions")
 ANSWERS = Path("tests/calculator/answers.toml")
@@ -92,7 +93,7 @@ def test_every_artifact_the_template_deploys_is_built_by_pants() -> None:
     # The test's runtime_package_dependencies put exactly what `./pants package` builds here,
     # under the same paths as in dist/.
     for artifact in sam.artifacts(sam.load()):
-        built = artifact.built
+        built = packaged(artifact.built)
         assert built.is_file(), (
             f"{artifact.resource} deploys {artifact.path}, which Pants does not build"
         )

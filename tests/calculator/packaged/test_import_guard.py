@@ -20,8 +20,9 @@ import pytest
 
 from lambda_devkit import service_spec
 from lambda_devkit.emulator.sandbox import Sandbox, runtime_python
+from lambda_devkit.testing.dist import packaged
 
-LAYERS = service_spec.built_layers(service_spec.host_architecture())
+LAYERS = [packaged(p) for p in service_spec.built_layers(service_spec.host_architecture())]
 
 # What every function may load: ours, then the requirements layer's packages. boto3 and
 # s3transfer are not here on purpose: a client needs only botocore (shared/history.py); nor
@@ -167,7 +168,7 @@ def top_level_packages_loaded(tmp_path: Path, function: str) -> set[str]:
 def modules_loaded(tmp_path: Path, function: str, statement: str, *, top_level: bool) -> set[str]:
     sandbox = Sandbox.unpack(
         tmp_path,
-        service_spec.function(function).built,
+        packaged(service_spec.function(function).built),
         LAYERS,
         function_name=function,
         # Handlers create their DynamoDB client at import: the template's environment (the table

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from lambda_devkit import service_spec
+from lambda_devkit.testing.dist import packaged
 
 # ELF e_machine values: EM_X86_64 and EM_AARCH64.
 ELF_MACHINES = {"x86_64": 62, "arm64": 183}
@@ -35,9 +36,9 @@ def native_libraries(layer: Path) -> dict[str, int]:
 
 
 def requirements_layer(architecture: str) -> Path:
-    """The one layer the template builds for `architecture` alone, relative to dist/."""
+    """The one layer the template builds for `architecture` alone."""
     (layer,) = service_spec.native_layers(architecture)
-    return layer.built
+    return packaged(layer.built)
 
 
 @pytest.mark.parametrize("architecture", sorted(ELF_MACHINES))

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from lambda_devkit import service_spec
 from lambda_devkit import template as sam
+from lambda_devkit.testing.dist import packaged
 
 # The layer prefix Lambda strips: /opt/python is on sys.path, not /opt.
 LAYER_PREFIX = "python/"
@@ -57,7 +58,7 @@ def split_regular_packages(archives: list[Path]) -> list[str]:
 def test_packages_split_across_artifacts_stay_namespace_packages() -> None:
     # The packaged artifacts the template deploys, but the third-party layers.
     archives = sorted(
-        a.built for a in sam.artifacts(sam.load()) if "requirements" not in a.built.name
+        packaged(a.built) for a in sam.artifacts(sam.load()) if "requirements" not in a.built.name
     )
     # Every function zip and the shared layer, however many functions the template deploys.
     assert len(archives) >= len(service_spec.functions()) + 1, archives

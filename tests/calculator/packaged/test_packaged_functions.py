@@ -28,11 +28,14 @@ from lambda_devkit.testing.aws import (
     dynamodb_client,
     fresh_tables,
 )
+from lambda_devkit.testing.dist import packaged
 from lambda_devkit.testing.events import EventFactory, as_caller, without_caller
 
 # Native wheels, should a requirement bring any, must match the machine running the test. The
 # template lists the shared layer first.
-SHARED_LAYER, REQUIREMENTS_LAYER = service_spec.built_layers(service_spec.host_architecture())
+SHARED_LAYER, REQUIREMENTS_LAYER = map(
+    packaged, service_spec.built_layers(service_spec.host_architecture())
+)
 FUNCTIONS = service_spec.functions()
 
 
@@ -65,7 +68,7 @@ def container(
     own = service_spec.function_environment(tables, name)
     sandbox = Sandbox.unpack(
         root,
-        service_spec.function(name).built,
+        packaged(service_spec.function(name).built),
         layers,
         function_name=name,
         region=REGION,

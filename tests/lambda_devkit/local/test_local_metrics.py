@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from lambda_devkit import emf
-from lambda_devkit import template as sam
+from lambda_devkit.testing.dist import lay_out_dist
 
 LAUNCH = "import sys; from lambda_devkit.local.main import main; sys.argv[0] = 'local'; main()"
 
@@ -23,12 +23,7 @@ LAUNCH = "import sys; from lambda_devkit.local.main import main; sys.argv[0] = '
 @pytest.fixture(scope="module")
 def buildroot(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """What Pants built, laid out as dist/ under a build root."""
-    root = tmp_path_factory.mktemp("buildroot")
-    for artifact in sam.artifacts(sam.load()):
-        target = root / artifact.path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(artifact.built.read_bytes())
-    return root
+    return lay_out_dist(tmp_path_factory.mktemp("buildroot"))
 
 
 def cli(buildroot: Path, *args: str) -> list[str]:

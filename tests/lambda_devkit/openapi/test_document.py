@@ -12,8 +12,9 @@ from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
 from lambda_devkit import service_spec
 from lambda_devkit.openapi import main
+from lambda_devkit.testing.dist import packaged
 
-BUILT = Path("openapi.json")  # where runtime_package_dependencies put it in the sandbox
+BUILT = packaged(Path("openapi.json"))
 
 
 @pytest.fixture(scope="module")
