@@ -24,9 +24,12 @@ same run with alternating repetitions:
 - raw incremental mypy (warm `.mypy_cache`) and raw pytest on the same files, in one venv built
   from the same lockfiles.
 
-"Edit shared → test ::" has no baseline: it is reported as Pants' wall time beside the number
-of test files that depend on the shared module (`./pants dependents --transitive`) and the
-slowest of them, since Pants runs the files in parallel, as many at once as there are cores.
+"Edit shared → test ::" has raw pytest as its baseline: one pytest run over the same test files
+(those that depend on the shared module, by `./pants dependents --transitive`) in the same venv.
+Tests of the packaged zips read them from dist/ there, as `./pants package ::` last wrote them
+(plain pytest has no way to rebuild them; lambda_devkit.testing.dist). Beside it: the number of
+files and the slowest of them, since Pants runs the files in parallel, as many at once as there
+are cores.
 
     ./pants run src/python/lambda_devkit/bench/inner_loop.py -- [--runs 5] [--no-test-all]
 
@@ -441,6 +444,8 @@ def run(workspace: Workspace, runs: int, test_all: bool) -> Results:
             seconds, slowest = workspace.test_all()
         results.add("edit shared -> test ::", seconds)
         results.critical_paths.append(slowest)
+        with appended(shared):
+            results.add("edit shared -> raw pytest", workspace.raw_pytest(*results.shared_tests))
 
     for repetition in range(runs):
         order = [*scenarios.values(), check_and_test]
@@ -499,12 +504,16 @@ def report(results: Results, runs: int) -> None:
     if shared is None:
         print("\nedit shared -> test ::: not run (--no-test-all)")
         return
+    mine, theirs = statistics.median(shared), results.median("edit shared -> raw pytest")
+    versus = f"{theirs / mine:.1f}x faster" if mine < theirs else f"{mine / theirs:.2f}x the time"
     print(
-        f"\n| edit shared -> test :: | Pants, median (s) | min-max (s) | test files that depend "
-        f"on {results.shared} | the slowest that ran, per repetition |\n"
-        "| --- | ---: | ---: | ---: | --- |\n"
-        f"| {os.cpu_count()} cores | {statistics.median(shared):.1f} | {min(shared):.1f}-"
-        f"{max(shared):.1f} | {len(results.shared_tests)} | {'; '.join(results.critical_paths)} |"
+        f"\n| edit shared -> test :: | Pants, median (s) | min-max (s) | raw pytest, median (s) "
+        f"| Pants vs raw pytest | test files that depend on {results.shared} | the slowest "
+        "that ran, per repetition |\n"
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- |\n"
+        f"| {os.cpu_count()} cores | {mine:.1f} | {min(shared):.1f}-{max(shared):.1f} | "
+        f"{theirs:.1f} | {versus} | {len(results.shared_tests)} | "
+        f"{'; '.join(results.critical_paths)} |"
     )
 
 
