@@ -70,9 +70,8 @@ def layers_table(template: dict[str, Any]) -> str:
             continue
         properties = template["Resources"][layer.resource]["Properties"]
         architectures = ", ".join(properties.get("CompatibleArchitectures", [])) or "any"
-        target = f"{str(layer.built.parent).replace('.', '/')}:{layer.built.stem}"
         rows.append(
-            f"| {layer.built.stem} | {architectures} | `{target}` | `{layer.resource}` | "
+            f"| {layer.built.stem} | {architectures} | `{layer.target}` | `{layer.resource}` | "
             f"`{layer.path}` |"
         )
     return "\n".join([LAYERS_HEADER, *rows])

@@ -82,7 +82,7 @@ class Function:
 
     @property
     def build_target(self) -> str:
-        return f"{self.target_dir}:{self.built.stem}"
+        return Artifact(self.resource, FUNCTION, self.artifact).target
 
     @property
     def handler_module(self) -> str:

@@ -34,6 +34,11 @@ class Artifact:
         """The zip's path relative to dist/: where a test's runtime_package_dependencies put it."""
         return Path(self.path.removeprefix("dist/"))
 
+    @property
+    def target(self) -> str:
+        """The Pants target that builds it: dist/src.python.x.y/name.zip is src/python/x/y:name."""
+        return f"{self.built.parent.name.replace('.', '/')}:{self.built.stem}"
+
 
 # libyaml's parser where the wheel has it (the locked manylinux wheels do): several times the
 # pure-Python one on the template, which every test process and the OpenAPI generator read.

@@ -3,35 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
-import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from lambda_devkit import emf
-from lambda_devkit.testing.dist import lay_out_dist
-
-LAUNCH = "import sys; from lambda_devkit.local.main import main; sys.argv[0] = 'local'; main()"
-
-
-@pytest.fixture(scope="module")
-def buildroot(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """What Pants built, laid out as dist/ under a build root."""
-    return lay_out_dist(tmp_path_factory.mktemp("buildroot"))
-
-
-def cli(buildroot: Path, *args: str) -> list[str]:
-    return [sys.executable, "-c", LAUNCH, "--buildroot", str(buildroot), *args]
-
-
-def environment() -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+from lambda_devkit.testing.local_server import cli, environment
 
 
 def metrics_lines(stderr: str) -> list[str]:

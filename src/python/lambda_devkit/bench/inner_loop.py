@@ -380,11 +380,8 @@ class Workspace:
 
 
 def deployed_targets(repo: Path) -> list[str]:
-    """The Pants targets of the zips the template deploys: dist/a.b.c/name.zip is a/b/c:name."""
-    return sorted(
-        f"{artifact.built.parent.name.replace('.', '/')}:{artifact.built.stem}"
-        for artifact in sam.artifacts(sam.load(repo / sam.TEMPLATE))
-    )
+    """The Pants targets of the zips the template deploys."""
+    return sorted(artifact.target for artifact in sam.artifacts(sam.load(repo / sam.TEMPLATE)))
 
 
 def run(workspace: Workspace, runs: int, test_all: bool) -> Results:
