@@ -9,8 +9,6 @@ import pytest
 
 from lambda_devkit.local.service import LocalService, aws_environment
 from lambda_devkit.testing.dist import lay_out_dist
-from lambda_devkit.testing.fixtures import moto_server as moto_server
-from lambda_devkit.testing.fixtures import store as store
 from lambda_devkit.testing.local_server import (
     ADD_ZIP,
     PATIENCE_S,

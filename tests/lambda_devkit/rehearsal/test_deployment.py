@@ -1,7 +1,7 @@
 """Deploy rehearsal, the checks that only read a deployment: the template as built, deployed
 once per architecture for the whole file, verified end to end, and the mismatches `verify`
 names when the deployed template or the zips differ. (Checks that change the live stack make a
-deployment of their own: test_rehearsal.py.)"""
+deployment of their own: test_rehearsal.py.) The zips are stand-ins, as in test_rehearsal.py."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from lambda_devkit import service_spec
 from lambda_devkit import template as sam
 from lambda_devkit.moto_server import moto_endpoint
 from lambda_devkit.rehearsal.deploy import Target, deploy, guards, verify
-from lambda_devkit.testing.dist import lay_out_dist
+from lambda_devkit.testing.dist import lay_out_stand_ins
 from lambda_devkit.testing.local_server import with_handler
 
 ADD_ZIP = service_spec.function("add").artifact
@@ -25,8 +25,9 @@ ADD_ZIP = service_spec.function("add").artifact
 
 @pytest.fixture
 def buildroot(tmp_path: Path) -> Path:
-    """A copy of what Pants built, the same as the deployed one, free to modify."""
-    return lay_out_dist(tmp_path)
+    """A zip at each path the template deploys from (the rehearsal never runs them), the same
+    as the deployed ones, free to modify."""
+    return lay_out_stand_ins(tmp_path)
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ def deployment(
     # moto keeps its state per process and each server resets it: this file starts no other
     # server, so the deployment lasts until the other architecture's replaces it.
     architecture: str = request.param  # type: ignore[attr-defined]
-    built = lay_out_dist(tmp_path_factory.mktemp("deployed"))
+    built = lay_out_stand_ins(tmp_path_factory.mktemp("deployed"))
     with moto_endpoint(stacks=True) as endpoint:
         target = Target(endpoint=endpoint, architecture=architecture)
         yield Deployment(target, deploy(sam.load(), built, target))

@@ -1,4 +1,6 @@
-"""Deploy rehearsal: the built zips through moto's CloudFormation API, verified end to end."""
+"""Deploy rehearsal: the template and its zips through moto's CloudFormation API, verified end to
+end. The rehearsal uploads and hashes the zips, never runs them: stand-ins serve (CI's rehearsal
+step deploys the real ones, docs/deploy.md)."""
 
 from __future__ import annotations
 
@@ -16,15 +18,15 @@ from lambda_devkit import service_spec
 from lambda_devkit import template as sam
 from lambda_devkit.moto_server import moto_endpoint
 from lambda_devkit.rehearsal.deploy import Target, deploy, guards, verify
-from lambda_devkit.testing.dist import lay_out_dist
+from lambda_devkit.testing.dist import lay_out_stand_ins
 
 ADD_ZIP = service_spec.function("add").artifact
 
 
 @pytest.fixture
 def buildroot(tmp_path: Path) -> Path:
-    """A copy of what Pants built, laid out as dist/ under a build root, free to modify."""
-    return lay_out_dist(tmp_path)
+    """A zip at each path the template deploys from, laid out as dist/ under a build root."""
+    return lay_out_stand_ins(tmp_path)
 
 
 @pytest.fixture(params=["arm64", "x86_64"])
@@ -42,12 +44,12 @@ def one_target() -> Iterator[Target]:
 
 
 def rebuild_with_change(zip_path: Path) -> None:
-    """What a handler edit followed by `./pants package` does to one function zip."""
+    """What a code edit followed by `./pants package` does to one function zip."""
     source = zipfile.ZipFile(io.BytesIO(zip_path.read_bytes()))
     with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as rebuilt:
         for info in source.infolist():
             data = source.read(info)
-            if info.filename.endswith("handler.py"):
+            if info.filename.endswith(".py"):
                 data += b"\n# edited\n"
             rebuilt.writestr(info, data)
 

@@ -2,11 +2,13 @@
 
 Under `./pants test`, a test's runtime_package_dependencies put each package in its sandbox at
 its path relative to dist/. Plain pytest in a checkout (an IDE, the inner-loop benchmark's
-baseline) finds the same files in dist/, as `./pants package ::` wrote them.
+baseline) finds the same files in dist/, as `./pants package ::` wrote them. Tests of tools that
+never run the zips lay out stand-ins instead (`lay_out_stand_ins`).
 """
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -30,4 +32,23 @@ def lay_out_dist(root: Path, template: dict[str, Any] | None = None) -> Path:
         target = root / artifact.path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(packaged(artifact.built).read_bytes())
+    return root
+
+
+def lay_out_stand_ins(root: Path, template: dict[str, Any] | None = None) -> Path:
+    """A small zip of its own at each path the template deploys from, under `root`: for tests of
+    tools that treat the artifacts as opaque files (the deploy rehearsal uploads and hashes
+    them, never runs them). Such tests need no build, and rerun when the tool or the template
+    changes, not on every edit of the service's code. Each zip names its resource, so no two
+    are alike, and is byte-identical on every call. Returns `root`."""
+    for artifact in sam.artifacts(template or sam.load()):
+        target = root / artifact.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if artifact.resource_type == sam.FUNCTION:
+            name = "lambda_function.py"
+            source = f"def handler(event, context):\n    return {artifact.resource!r}\n"
+        else:
+            name, source = f"python/{artifact.resource.lower()}.py", f"# {artifact.resource}\n"
+        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as stand_in:
+            stand_in.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), source)
     return root
