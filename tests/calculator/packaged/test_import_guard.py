@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from lambda_devkit import service_spec
-from lambda_devkit.emulator.sandbox import Sandbox, runtime_python
+from lambda_devkit.emulator.sandbox import Sandbox, runtime_python, unpack_layers
 from lambda_devkit.testing.dist import packaged
 
 LAYERS = [packaged(p) for p in service_spec.built_layers(service_spec.host_architecture())]
@@ -161,15 +161,24 @@ def packaged_functions() -> list[str]:
     return [function.name for function in service_spec.functions()]
 
 
-def top_level_packages_loaded(tmp_path: Path, function: str) -> set[str]:
-    return modules_loaded(tmp_path, function, "import lambda_function", top_level=True)
+@pytest.fixture(scope="module")
+def opt(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The layers unpacked once, as /opt for every probe (Lambda's /opt is read-only)."""
+    return unpack_layers(tmp_path_factory.mktemp("opt"), LAYERS)
 
 
-def modules_loaded(tmp_path: Path, function: str, statement: str, *, top_level: bool) -> set[str]:
+def top_level_packages_loaded(tmp_path: Path, opt: Path, function: str) -> set[str]:
+    return modules_loaded(tmp_path, opt, function, "import lambda_function", top_level=True)
+
+
+def modules_loaded(
+    tmp_path: Path, opt: Path, function: str, statement: str, *, top_level: bool
+) -> set[str]:
     sandbox = Sandbox.unpack(
         tmp_path,
         packaged(service_spec.function(function).built),
         LAYERS,
+        opt=opt,
         function_name=function,
         # Handlers create their DynamoDB client at import: the template's environment (the table
         # name), a region, credentials.
@@ -203,9 +212,11 @@ def test_exceptions_name_packaged_functions() -> None:
 
 
 @pytest.mark.parametrize("function", packaged_functions())
-def test_import_loads_exactly_the_allowed_packages(tmp_path: Path, function: str) -> None:
+def test_import_loads_exactly_the_allowed_packages(
+    tmp_path: Path, opt: Path, function: str
+) -> None:
     allowed = ALLOWED | EXTRA.get(function, set())
-    loaded = top_level_packages_loaded(tmp_path, function)
+    loaded = top_level_packages_loaded(tmp_path, opt, function)
     assert not loaded - allowed, (
         f"`import lambda_function` of {function} now loads {sorted(loaded - allowed)}: each "
         "costs every cold start (docs/cold-start.md). Remove the import, or allow it here."
@@ -216,20 +227,27 @@ def test_import_loads_exactly_the_allowed_packages(tmp_path: Path, function: str
 
 
 @pytest.mark.parametrize("function", packaged_functions())
-def test_no_tracing_sdk_is_imported(tmp_path: Path, function: str) -> None:
-    assert not TRACING_SDKS & top_level_packages_loaded(tmp_path, function)
+def test_no_tracing_sdk_is_imported(tmp_path: Path, opt: Path, function: str) -> None:
+    assert not TRACING_SDKS & top_level_packages_loaded(tmp_path, opt, function)
     assert not TRACING_SDKS & ALLOWED, "a tracing SDK is opted in: record it in docs/decisions"
 
 
-def test_metrics_cost_no_import_beyond_what_the_logger_already_loads(tmp_path: Path) -> None:
+def test_metrics_cost_no_import_beyond_what_the_logger_already_loads(
+    tmp_path: Path, opt: Path
+) -> None:
     # Powertools' package init imports its Metrics module whatever is used of it, so the
     # metrics every request emits (calculator.shared.metrics) cost a print, not an import.
     function = packaged_functions()[0]
     logger_only = modules_loaded(
-        tmp_path / "logger", function, "from aws_lambda_powertools import Logger", top_level=False
+        tmp_path / "logger",
+        opt,
+        function,
+        "from aws_lambda_powertools import Logger",
+        top_level=False,
     )
     metrics = modules_loaded(
         tmp_path / "metrics",
+        opt,
         function,
         "from aws_lambda_powertools import Logger, Metrics",
         top_level=False,

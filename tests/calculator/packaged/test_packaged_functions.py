@@ -19,7 +19,7 @@ import pytest
 
 from lambda_devkit import emf, service_spec
 from lambda_devkit.emulator.container import Container, Result
-from lambda_devkit.emulator.sandbox import Sandbox
+from lambda_devkit.emulator.sandbox import Sandbox, unpack_layers
 from lambda_devkit.testing.aws import (
     FAKE_CREDENTIALS,
     REGION,
@@ -61,15 +61,28 @@ def aws_env(tables: dict[str, str], recorder: FaultProxy) -> dict[str, str]:
     }
 
 
+@pytest.fixture(scope="module")
+def opt(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Both layers unpacked once, the /opt of every container that has both."""
+    return unpack_layers(tmp_path_factory.mktemp("opt"), [SHARED_LAYER, REQUIREMENTS_LAYER])
+
+
 def container(
-    root: Path, name: str, layers: list[Path], aws_env: dict[str, str], tables: dict[str, str]
+    root: Path,
+    name: str,
+    layers: list[Path],
+    aws_env: dict[str, str],
+    tables: dict[str, str],
+    opt: Path | None = None,
 ) -> Container:
+    """The function's zip with `layers` (already unpacked in `opt`, if given)."""
     # The function's own variables too (its metrics' function_name), as the template gives them.
     own = service_spec.function_environment(tables, name)
     sandbox = Sandbox.unpack(
         root,
         packaged(service_spec.function(name).built),
         layers,
+        opt=opt,
         function_name=name,
         region=REGION,
         extra_env={**aws_env, **own},
@@ -88,11 +101,19 @@ def answer(result: Result) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def containers(
-    tmp_path_factory: pytest.TempPathFactory, aws_env: dict[str, str], tables: dict[str, str]
+    tmp_path_factory: pytest.TempPathFactory,
+    aws_env: dict[str, str],
+    tables: dict[str, str],
+    opt: Path,
 ) -> Iterator[dict[str, Container]]:
     running = {
         name: container(
-            tmp_path_factory.mktemp(name), name, [SHARED_LAYER, REQUIREMENTS_LAYER], aws_env, tables
+            tmp_path_factory.mktemp(name),
+            name,
+            [SHARED_LAYER, REQUIREMENTS_LAYER],
+            aws_env,
+            tables,
+            opt,
         )
         for name in (f.name for f in FUNCTIONS)
     }
@@ -252,6 +273,7 @@ def test_the_packaged_zip_prints_valid_emf_counting_each_request_and_one_cold_st
     tables: dict[str, str],
     api_event: EventFactory,
     function: service_spec.Function,
+    opt: Path,
 ) -> None:
     # Three invocations of one container: its event twice, then a method its route does not
     # take (a 405: a bad request prints metrics too).
@@ -259,7 +281,7 @@ def test_the_packaged_zip_prints_valid_emf_counting_each_request_and_one_cold_st
     bad["requestContext"]["http"]["method"] = "DELETE"
     layers = [SHARED_LAYER, REQUIREMENTS_LAYER]
     statuses, documents = emf_of(
-        container(tmp_path, function.name, layers, aws_env, tables),
+        container(tmp_path, function.name, layers, aws_env, tables, opt),
         [api_event(function.name), api_event(function.name), bad],
     )
     assert statuses == [200, 200, 405]
@@ -301,11 +323,12 @@ def test_a_store_that_refuses_connections_is_a_metric_of_its_own(
     api_event: EventFactory,
     function: service_spec.Function,
     refusing_endpoint: str,
+    opt: Path,
 ) -> None:
     down = {**aws_env, "AWS_ENDPOINT_URL_DYNAMODB": refusing_endpoint}
     layers = [SHARED_LAYER, REQUIREMENTS_LAYER]
     statuses, documents = emf_of(
-        container(tmp_path, function.name, layers, down, tables), [api_event(function.name)]
+        container(tmp_path, function.name, layers, down, tables, opt), [api_event(function.name)]
     )
     assert statuses == [503]
     (failed,) = with_metric(documents, "Requests")

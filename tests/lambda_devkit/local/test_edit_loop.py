@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import zipfile
 from collections import Counter
 from pathlib import Path
 
@@ -71,3 +72,24 @@ def test_rebuilds_leak_no_thread_socket_or_pipe(emulator: Emulator) -> None:
     assert len(emulator.service.container_pids()) == 1
     # Old builds' unpacked files go with their last container.
     assert len(list((emulator.service.scratch / "add").iterdir())) == 1
+
+
+def test_layers_are_unpacked_once_per_build_of_them(emulator: Emulator) -> None:
+    """A handler edit unpacks only the function's zip; a rebuilt layer is unpacked anew, and
+    the old tree goes once no container uses it."""
+
+    def layer_trees() -> list[Path]:
+        return sorted((emulator.service.scratch / "layers").iterdir())
+
+    assert answer_of(emulator.invoke())["build"] == "first"
+    (unpacked,) = layer_trees()
+    emulator.build("second")
+    assert answer_of(emulator.invoke())["build"] == "second"
+    assert layer_trees() == [unpacked]
+    layer = emulator.service.layers[0]
+    with zipfile.ZipFile(layer, "a") as rebuilt:
+        rebuilt.writestr("python/added_by_the_rebuild.py", "")
+    assert answer_of(emulator.invoke())["build"] == "second"
+    (rebuilt_tree,) = layer_trees()
+    assert rebuilt_tree != unpacked
+    assert (rebuilt_tree / "python" / "added_by_the_rebuild.py").is_file()

@@ -33,16 +33,25 @@ class Sandbox:
 
     @classmethod
     def unpack(
-        cls, root: Path, function_zip: Path, layer_zips: list[Path], **settings: Any
+        cls,
+        root: Path,
+        function_zip: Path,
+        layer_zips: list[Path],
+        opt: Path | None = None,
+        **settings: Any,
     ) -> Sandbox:
-        """Function code to the task root; layers, in order, to /opt (later ones overwrite)."""
+        """Function code to the task root; layers, in order, to /opt (later ones overwrite).
+        With `opt`, the layers as `unpack_layers` wrote them there: environments that run the
+        same builds of the same layers share one copy (`layer_zips` is then not read), as every
+        Lambda environment of a version gets the same read-only /opt."""
         sandbox = cls(root=root, **settings)
         with zipfile.ZipFile(function_zip) as archive:
             archive.extractall(sandbox.task_root)
-        sandbox.opt.mkdir(parents=True, exist_ok=True)
-        for layer in layer_zips:
-            with zipfile.ZipFile(layer) as archive:
-                archive.extractall(sandbox.opt)
+        if opt is not None:
+            sandbox.root.mkdir(parents=True, exist_ok=True)
+            sandbox.opt.symlink_to(opt.resolve(), target_is_directory=True)
+        else:
+            unpack_layers(sandbox.opt, layer_zips)
         return sandbox
 
     def environment(self) -> dict[str, str]:
@@ -63,6 +72,15 @@ class Sandbox:
             "AWS_DEFAULT_REGION": self.region,
             **self.extra_env,
         }
+
+
+def unpack_layers(opt: Path, layer_zips: list[Path]) -> Path:
+    """Layers, in order, to the directory `opt` (later ones overwrite, as Lambda merges them)."""
+    opt.mkdir(parents=True, exist_ok=True)
+    for layer in layer_zips:
+        with zipfile.ZipFile(layer) as archive:
+            archive.extractall(opt)
+    return opt
 
 
 def runtime_python() -> str:

@@ -4,7 +4,9 @@ Each function has a pool of execution environments (containers), as Lambda scale
 takes an idle warm one or starts another, up to the function's reserved concurrency in the
 template (parameters at their defaults), or UNRESERVED_CONCURRENCY; beyond that it is throttled.
 A rebuilt zip becomes a new version, unpacked under that function's lock only; containers of
-the old version finish what they are running and are then stopped, never mid-request.
+the old version finish what they are running and are then stopped, never mid-request. The
+layers are unpacked once per build of them and shared by every function's versions, so a
+handler edit unpacks only that function's zip.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from typing import Any
 from lambda_devkit import service_spec
 from lambda_devkit import template as sam
 from lambda_devkit.emulator.container import Container, Result
-from lambda_devkit.emulator.sandbox import Sandbox
+from lambda_devkit.emulator.sandbox import Sandbox, unpack_layers
 from lambda_devkit.local.gateway import resolved
 from lambda_devkit.moto_server import FAKE_CREDENTIALS, REGION, create_tables, dynamodb_client
 
@@ -49,6 +51,7 @@ class Version:
 
     signature: tuple[int, ...]
     sandbox: Sandbox
+    layers: tuple[int, ...]  # the signature of the layer builds its /opt holds
 
 
 @dataclass
@@ -108,6 +111,13 @@ class LocalService:
         self.table_names = service_spec.table_names(STAGE, self.template)
         self._scratch = Path(tempfile.mkdtemp(prefix="lambda-devkit-local-"))
         self._pools = {name: Pool() for name in self.functions}
+        # Unpacked layers, one tree per build of them (their signature), with the versions
+        # that use each: a tree goes once no version uses it and a newer build exists.
+        self._layers_lock = threading.Lock()
+        self._layer_trees: dict[tuple[int, ...], Path] = {}
+        self._layer_users: dict[tuple[int, ...], set[str]] = {}
+        self._newest_layers: tuple[int, ...] | None = None
+        self._layer_builds = itertools.count()
 
     @property
     def scratch(self) -> Path:
@@ -134,18 +144,48 @@ class LocalService:
         stats = [p.stat() for p in (function.zip_path, *self.layers)]
         return tuple(n for s in stats for n in (s.st_mtime_ns, s.st_size))
 
+    def _layer_tree(self, signature: tuple[int, ...], user: str) -> Path:
+        """The layers' build `signature` unpacked (once), now used by the version `user`."""
+        with self._layers_lock:
+            tree = self._layer_trees.get(signature)
+            if tree is None:
+                tree = self._scratch / "layers" / str(next(self._layer_builds))
+                try:
+                    unpack_layers(tree, self.layers)
+                except BaseException:
+                    shutil.rmtree(tree, ignore_errors=True)
+                    raise
+                self._layer_trees[signature] = tree
+                self._newest_layers = signature
+            self._layer_users.setdefault(signature, set()).add(user)
+            return tree
+
+    def _release_layers(self, signature: tuple[int, ...], user: str) -> None:
+        """The version `user` is gone: its layer tree goes too if nothing else uses it and a
+        newer build of the layers has been unpacked."""
+        with self._layers_lock:
+            users = self._layer_users.get(signature, set())
+            users.discard(user)
+            if not users and signature in self._layer_trees and signature != self._newest_layers:
+                shutil.rmtree(self._layer_trees.pop(signature), ignore_errors=True)
+                self._layer_users.pop(signature, None)
+
     def _refresh(self, function: Function, pool: Pool) -> Version:
         """The function's current version, unpacked anew if dist/ changed (pool.lock held)."""
         root = self._scratch / function.name / str(next(pool.builds))
+        layers: tuple[int, ...] | None = None
         try:
             # Taken before unpacking: a write that lands meanwhile is seen by the next request.
             signature = self._signature(function)
             if pool.current is not None and pool.current.signature == signature:
                 return pool.current
+            layers = signature[2:]  # the layers' (mtime, size) pairs, after the zip's
+            opt = self._layer_tree(layers, str(root))
             sandbox = Sandbox.unpack(
                 root,
                 function.zip_path,
                 self.layers,
+                opt=opt,
                 function_name=self.function_name(function),
                 memory_mb=self.memory_mb,
                 timeout_s=self.timeout_s,
@@ -159,12 +199,14 @@ class LocalService:
             )
         except (zipfile.BadZipFile, OSError) as error:
             shutil.rmtree(root, ignore_errors=True)
+            if layers is not None:
+                self._release_layers(layers, str(root))
             if pool.current is None:
                 raise
             # Most likely a zip Pants is still writing: serve the last good build meanwhile.
             print(f"[{function.name}] {function.zip_path} unreadable ({error})", file=sys.stderr)
             return pool.current
-        previous, pool.current = pool.current, Version(signature, sandbox)
+        previous, pool.current = pool.current, Version(signature, sandbox, layers)
         for container in pool.idle:  # a rebuilt zip: the next invocation is a cold start
             container.stop()
         pool.idle.clear()
@@ -175,6 +217,7 @@ class LocalService:
     def _discard_if_unused(self, version: Version, pool: Pool) -> None:
         if version is not pool.current and version not in pool.busy.values():
             shutil.rmtree(version.sandbox.root, ignore_errors=True)
+            self._release_layers(version.layers, str(version.sandbox.root))
 
     def invoke(self, function: Function, event: Any) -> Result:
         """Runs one invocation in an idle container of the current build, or a new one."""
