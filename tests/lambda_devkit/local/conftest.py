@@ -1,4 +1,9 @@
-"""Fixtures of the local-server tests: a dist/ of their own, and one `serve` per test file."""
+"""Fixtures of the local-server tests: a dist/ of their own, and one `serve` per test file.
+
+They test the tools, not the service: every zip is a stand-in (lambda_devkit.testing.dist's
+probe, which answers with what it was sent) at the path the template names, so these tests
+rerun when the tools or the template change, not on every edit of the service. The service's
+own zips under `serve` are tests/calculator/packaged/test_served.py's."""
 
 from __future__ import annotations
 
@@ -8,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from lambda_devkit.local.service import LocalService, aws_environment
-from lambda_devkit.testing.dist import lay_out_dist
+from lambda_devkit.testing.dist import lay_out_stand_ins
 from lambda_devkit.testing.local_server import (
-    ADD_ZIP,
+    FUNCTION_ZIP,
     PATIENCE_S,
     Emulator,
     Server,
@@ -21,7 +26,7 @@ from lambda_devkit.testing.local_server import (
 
 @pytest.fixture(scope="module")
 def buildroot(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return lay_out_dist(tmp_path_factory.mktemp("buildroot"))
+    return lay_out_stand_ins(tmp_path_factory.mktemp("buildroot"))
 
 
 @pytest.fixture(scope="module")
@@ -35,12 +40,12 @@ def server(buildroot: Path) -> Iterator[Server]:
 
 @pytest.fixture
 def emulator(tmp_path: Path) -> Iterator[Emulator]:
-    """The add function's containers in process, on a dist/ of the test's own, running a gated
+    """FUNCTION's containers in process, on a dist/ of the test's own, running a gated
     handler (build "first"). No store: the gated handler never calls one. A held request waits
     for the test (a rebuild, another cold start): the function timeout is PATIENCE_S, not the
     template's 10 s, which a starved machine can spend before the test releases it."""
-    root = lay_out_dist(tmp_path / "buildroot")
-    zip_path = root / ADD_ZIP
+    root = lay_out_stand_ins(tmp_path / "buildroot")
+    zip_path = root / FUNCTION_ZIP
     service = LocalService(root, aws_environment("http://127.0.0.1:9"), timeout_s=PATIENCE_S)
     running = Emulator(service, zip_path, zip_path.read_bytes())
     running.build("first")

@@ -11,7 +11,8 @@ from collections import Counter
 from pathlib import Path
 
 from lambda_devkit.testing.local_server import (
-    ADD_ZIP,
+    FUNCTION,
+    FUNCTION_ZIP,
     PATIENCE_S,
     Emulator,
     Server,
@@ -22,16 +23,17 @@ from lambda_devkit.testing.local_server import (
 
 
 def test_a_rebuilt_zip_is_served_without_restart(server: Server, buildroot: Path) -> None:
-    assert server.request("POST", "/add", {"a": 1, "b": 1})[0] == 200
-    zip_path = buildroot / ADD_ZIP
+    route = FUNCTION.routes[0]
+    assert server.request(route.method, route.path)[0] == 200
+    zip_path = buildroot / FUNCTION_ZIP
     original = zip_path.read_bytes()
     teapot = "def handler(event, context):\n    return {'statusCode': 418, 'body': '{}'}\n"
     try:
         zip_path.write_bytes(with_handler(original, teapot))
-        assert server.request("POST", "/add", {"a": 1, "b": 1})[0] == 418
+        assert server.request(route.method, route.path)[0] == 418
     finally:
         zip_path.write_bytes(original)
-    assert server.request("POST", "/add", {"a": 1, "b": 1})[0] == 200
+    assert server.request(route.method, route.path)[0] == 200
 
 
 def test_a_rebuild_mid_request_lets_the_request_finish(emulator: Emulator, tmp_path: Path) -> None:
@@ -71,7 +73,7 @@ def test_rebuilds_leak_no_thread_socket_or_pipe(emulator: Emulator) -> None:
     assert open_handles() == handles
     assert len(emulator.service.container_pids()) == 1
     # Old builds' unpacked files go with their last container.
-    assert len(list((emulator.service.scratch / "add").iterdir())) == 1
+    assert len(list((emulator.service.scratch / FUNCTION.name).iterdir())) == 1
 
 
 def test_layers_are_unpacked_once_per_build_of_them(emulator: Emulator) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from lambda_devkit.testing.local_server import (
+    BODY_ROUTE,
     PATIENCE_S,
     UNTHROTTLED,
     Server,
@@ -36,7 +37,7 @@ def test_a_signal_stops_serve_its_containers_and_issuer_and_frees_its_ports(
     buildroot: Path, signum: signal.Signals
 ) -> None:
     running = start(buildroot)
-    assert running.request("POST", "/add", {"a": 1, "b": 2})[0] == 200
+    assert running.request(*BODY_ROUTE)[0] == 200
     children = running.descendants()
     assert children, "a warm container should have been running"
     running.process.send_signal(signum)
@@ -61,7 +62,7 @@ def test_serve_stops_when_the_process_that_started_it_is_killed(buildroot: Path)
     issuer, banner = parent.stdout.readline(), parent.stdout.readline()
     assert banner.startswith("Serving"), issuer + banner
     running = Server(parent, banner.split(" on ")[-1].strip(), issuer.split()[1].rstrip(","))
-    assert running.request("POST", "/add", {"a": 1, "b": 2})[0] == 200
+    assert running.request(*BODY_ROUTE)[0] == 200
     processes = descendants(parent.pid)
     assert len(processes) > 1, "serve and a warm container should have been running"
     parent.kill()

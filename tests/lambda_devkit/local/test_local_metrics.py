@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
-import signal
 import subprocess
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any
 
-from lambda_devkit import emf
-from lambda_devkit.testing.local_server import cli, environment
+from lambda_devkit import emf, service_spec
+from lambda_devkit.testing.local_server import (
+    FUNCTION,
+    PATIENCE_S,
+    ROUTES,
+    cli,
+    environment,
+    start,
+    stop,
+)
 
 
 def metrics_lines(stderr: str) -> list[str]:
@@ -50,60 +55,36 @@ def test_the_emf_lines_become_one_readable_line_and_other_lines_stay() -> None:
     )
 
 
+# What the stand-in functions print once per request (lambda_devkit.testing.dist.PROBE), as
+# serve and invoke show it.
+def probe_line(route: str) -> str:
+    return f'METRICS probe route="{route}" | Requests=1'
+
+
 def test_invoke_prints_one_metrics_line_after_the_logs(buildroot: Path) -> None:
+    route = str(FUNCTION.routes[0])
     completed = subprocess.run(
-        cli(buildroot, "invoke", "add", "--event", "tests/events/add.json"),
+        cli(buildroot, "invoke", FUNCTION.name, "--event", "-"),
+        input=json.dumps({"routeKey": route}),
         capture_output=True,
         text=True,
         env=environment(),
-        timeout=300,
+        timeout=PATIENCE_S,
     )
     assert completed.returncode == 0, completed.stderr
-    assert metrics_lines(completed.stderr) == [
-        'METRICS calculator-dev function_name=add outcome=2xx route="POST /add" '
-        "| ColdStart=1 Requests=1"
-    ]
+    assert metrics_lines(completed.stderr) == [probe_line(route)]
     assert '"_aws"' not in completed.stderr  # the raw EMF is replaced, not repeated
 
 
 def test_serve_prints_one_metrics_line_per_request(buildroot: Path) -> None:
-    process = subprocess.Popen(
-        cli(buildroot, "serve", "--port", "0", "--issuer-port", "0"),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=environment(),
-    )
+    server = start(buildroot)
     try:
-        assert process.stdout is not None
-        issuer = process.stdout.readline().split()[1].rstrip(",")
-        url = process.stdout.readline().split(" on ")[-1].strip()
-        token_request = urllib.request.Request(
-            issuer + "/token",
-            data=b'{"sub": "metrics"}',
-            method="POST",
-            headers={"content-type": "application/json"},
-        )
-        with urllib.request.urlopen(token_request, timeout=60) as response:
-            token = json.loads(response.read())["access_token"]
-        headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
-        statuses = []
-        for body in (b'{"a": 1, "b": 2}', b'{"a": true, "b": 2}'):
-            request = urllib.request.Request(
-                url + "/add", data=body, method="POST", headers=headers
-            )
-            try:
-                with urllib.request.urlopen(request, timeout=120) as response:
-                    statuses.append(response.status)
-            except urllib.error.HTTPError as error:
-                statuses.append(error.code)
+        statuses = [server.request(*route)[0] for route in ROUTES]
     finally:
-        process.send_signal(signal.SIGTERM)
-        _, stderr = process.communicate(timeout=120)
-    assert statuses == [200, 400]
-    assert metrics_lines(stderr) == [
-        '[add] METRICS calculator-dev function_name=add outcome=2xx route="POST /add" '
-        "| ColdStart=1 Requests=1",
-        '[add] METRICS calculator-dev function_name=add outcome=4xx route="POST /add" '
-        "| ClientErrors=1 Requests=1",
+        stop(server)
+    assert statuses == [200] * len(ROUTES)
+    # Each line names the function that printed it.
+    functions = {route: f.name for f in service_spec.functions() for route in f.routes}
+    assert metrics_lines("".join(server.log)) == [
+        f"[{functions[route]}] {probe_line(str(route))}" for route in ROUTES
     ]

@@ -1,20 +1,18 @@
-"""`serve` routes as the template declares and answers every request in JSON: bad requests,
-every method and body, a hung store, a function past its timeout, a crashed runtime; and
-`invoke` runs one function once."""
+"""`serve` routes as the template declares and answers every request in JSON: every route to
+its own function, every method and body, a function past its timeout, a crashed runtime; and
+`invoke` runs one function once. The functions are stand-ins that answer with what they were
+sent (conftest.py); the service's own answers under serve are
+tests/calculator/packaged/test_served.py's."""
 
 from __future__ import annotations
 
-import http.client
+import base64
 import json
 import os
 import signal
 import subprocess
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from http import HTTPStatus
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from hypothesis import given, settings
@@ -22,16 +20,16 @@ from hypothesis import strategies as st
 
 from lambda_devkit import service_spec
 from lambda_devkit import template as sam
-from lambda_devkit.emulator.container import Result
 from lambda_devkit.emulator.http_api import to_response
 from lambda_devkit.local.service import LocalService, aws_environment
-from lambda_devkit.testing.answers import API_GATEWAY, Answer, load
-from lambda_devkit.testing.aws import silent_store
-from lambda_devkit.testing.dist import lay_out_dist
+from lambda_devkit.testing.dist import lay_out_stand_ins
 from lambda_devkit.testing.local_server import (
-    ADD_ZIP,
     AUTHORIZED,
+    BODY_ROUTE,
+    FUNCTION,
+    FUNCTION_ZIP,
     PATIENCE_S,
+    ROUTES,
     TOKEN,
     Emulator,
     Server,
@@ -45,94 +43,32 @@ from lambda_devkit.testing.local_server import (
     with_handler,
 )
 
-EVENTS = service_spec.EVENTS_DIR
-# Functions that touch the table, which a hung store holds up.
-TABLE_FUNCTIONS = [f.name for f in service_spec.functions() if f.table_actions]
-# What the service answers, request by request (also rendered into docs/api.md).
-ANSWERS = load(Path("tests/calculator/answers.toml"))
-# The routes the template deploys: a case about an example route runs while it is deployed (a
-# fork removes the examples one by one, and the tree stays green after each).
-ROUTES = {(route.method, route.path) for f in service_spec.functions() for route in f.routes}
-# The example calculations, each with its exact result.
-CALCULATIONS = [
-    ("/add", {"a": 0.1, "b": 0.2}, 0.3),
-    ("/multiply", {"a": 123456789012345678901234567890, "b": 3}, 370370367037037036703703703670),
-]
+# A path no route of the template has.
+UNROUTED = "/no-such-route"
 
 
-def on(method: str, path: str, *values: Any) -> Any:
-    """A test case about `method path`, skipped once the template no longer deploys it."""
-    route = (method, path.split("?", 1)[0])
-    return pytest.param(
-        method,
-        path,
-        *values,
-        marks=pytest.mark.skipif(route not in ROUTES, reason=f"{method} {path} is not deployed"),
-    )
+def delivered(seen: dict[str, Any]) -> bytes:
+    """The body a stand-in function received, as bytes (API Gateway sends binary as base64)."""
+    body = seen["body"] or ""
+    return base64.b64decode(body) if seen["isBase64Encoded"] else body.encode()
 
 
-def test_every_route_answers_and_history_reflects_the_calls(server: Server) -> None:
-    calls = [c for c in CALCULATIONS if ("POST", c[0]) in ROUTES]
-    if not calls or ("GET", "/history") not in ROUTES:
-        pytest.skip("the template deploys no example calculation, or no history")
-    ids = []
-    for path, request, result in calls:
-        status, headers, body = server.request("POST", path, request)
-        assert (status, body["result"], headers["content-type"]) == (
-            200,
-            result,
-            "application/json",
-        )
-        ids.append(body["id"])
-    status, _, body = server.request("GET", f"/history?limit={len(ids)}")
-    assert status == 200
-    assert [item["id"] for item in body["items"]] == ids[::-1]
+@pytest.mark.parametrize("route", ROUTES, ids=str)
+def test_each_route_reaches_its_own_function(server: Server, route: service_spec.Route) -> None:
+    (function,) = [f for f in service_spec.functions() if route in f.routes]
+    status, headers, seen = server.request(*route)
+    assert (status, headers["content-type"]) == (200, "application/json")
+    assert (seen["function"], seen["route"]) == (function.resource, str(route))
 
 
-@pytest.mark.parametrize(
-    ("method", "path", "body", "status"),
-    [
-        on("POST", "/add", {"a": True, "b": 1}, 400),
-        on("POST", "/multiply", b"{not json", 400),
-        on("POST", "/add", {"a": 1}, 400),
-        on("GET", "/history?limit=1000", None, 400),
-        ("GET", "/add", None, 404),  # an HTTP API has no such route
-        ("GET", "/nothing", None, 404),
-    ],
-)
-def test_bad_requests_get_4xx_json(
-    server: Server, method: str, path: str, body: Any, status: int
-) -> None:
-    answered, headers, document = server.request(method, path, body)
-    assert answered == status
-    assert headers["content-type"] == "application/json"
-    assert document.get("message")
-
-
-@pytest.mark.parametrize(
-    "row", ANSWERS, ids=lambda row: f"{row.method} {row.target} {row.content_type}"
-)
-def test_each_documented_answer_is_what_the_local_server_answers(
-    server: Server, row: Answer
-) -> None:
-    url = urlsplit(server.url)
-    connection = http.client.HTTPConnection(url.hostname or "", url.port, timeout=PATIENCE_S)
-    # http.client adds no Content-Type of its own (urllib would add a form type).
-    headers = {"Authorization": f"Bearer {server.token()}"}
-    if row.content_type is not None:
-        headers["Content-Type"] = row.content_type
-    connection.request(row.method, row.target, body=row.body, headers=headers)
-    response = connection.getresponse()
-    document = json.loads(response.read())
-    connection.close()
-    assert response.status == row.status, document
-    assert response.getheader("content-type") == "application/json"
-    if row.answered_by == API_GATEWAY:
-        assert document == {"message": HTTPStatus(row.status).phrase}
-    elif row.field is not None:
-        assert document["errors"][0]["field"] == row.field, document
-    else:
-        assert "result" in document
+def test_an_unrouted_request_is_404_json_as_api_gateway_answers(server: Server) -> None:
+    unrouted = [(method, path) for method in ("GET", "POST") for path in (UNROUTED, "/")]
+    # A route's path with another method is not that route.
+    unrouted += [("DELETE", route.path) for route in ROUTES if ("DELETE", route.path) not in ROUTES]
+    for method, path in unrouted:
+        status, headers, body = server.request(method, path)
+        assert (status, body) == (404, {"message": "Not Found"}), (method, path)
+        assert headers["content-type"] == "application/json"
 
 
 # --- The HTTP front door: every method and every body answered in JSON, never a dropped
@@ -152,96 +88,85 @@ def post(path: str, headers: dict[str, str], body: bytes) -> bytes:
 JSON = {"Content-Type": "application/json"}
 OPERANDS = b'{"a": 1, "b": 2}'
 ELEVEN_MB = str(11 * 1024 * 1024)
+# Sent to a route that takes a body; what an HTTP API answers (status), and what the function
+# then receives (None: the API answers without invoking it).
+PATH = BODY_ROUTE.path
+ROUTED = BODY_ROUTE.method == "POST"
+FRONT_DOOR: dict[str, tuple[bytes, int, bytes | None]] = {
+    # curl -d '{"a":1,"b":2}' localhost:3000/...: no -H, so curl's form content type.
+    "curl-default-form": (
+        post(
+            PATH,
+            {"Content-Type": "application/x-www-form-urlencoded", "Content-Length": "13"},
+            b'{"a":1,"b":2}',
+        ),
+        200,
+        b'{"a":1,"b":2}',
+    ),
+    "json": (post(PATH, {**JSON, "Content-Length": "16"}, OPERANDS), 200, OPERANDS),
+    "no-content-type": (post(PATH, {"Content-Length": "16"}, OPERANDS), 200, OPERANDS),
+    "chunked": (
+        post(
+            PATH, {**JSON, "Transfer-Encoding": "chunked"}, b"10\r\n" + OPERANDS + b"\r\n0\r\n\r\n"
+        ),
+        200,
+        OPERANDS,
+    ),
+    "empty": (post(PATH, {**JSON, "Content-Length": "0"}, b""), 200, b""),
+    # Not UTF-8, or not a text type: base64 in the event, the same bytes once decoded.
+    "not-utf-8": (
+        post(PATH, {**JSON, "Content-Length": "4"}, b"\x80\x81\xfe\xff"),
+        200,
+        b"\x80\x81\xfe\xff",
+    ),
+    "binary": (
+        post(
+            PATH,
+            {"Content-Type": "application/octet-stream", "Content-Length": "4"},
+            b"\x00\x01\x02\x03",
+        ),
+        200,
+        b"\x00\x01\x02\x03",
+    ),
+    "negative-length": (post(PATH, {**JSON, "Content-Length": "-1"}, b""), 400, None),
+    "non-numeric-length": (post(PATH, {**JSON, "Content-Length": "ten"}, b""), 400, None),
+    "conflicting-lengths": (
+        post(PATH, {**JSON, "Content-Length": "16", "content-length": "17"}, OPERANDS),
+        400,
+        None,
+    ),
+    "bad-chunk": (post(PATH, {**JSON, "Transfer-Encoding": "chunked"}, b"zz\r\n"), 400, None),
+    "over-10-mb": (post(PATH, {**JSON, "Content-Length": ELEVEN_MB}, b""), 413, None),  # unread
+    "chunked-over-10-mb": (
+        post(PATH, {**JSON, "Transfer-Encoding": "chunked"}, f"{11 * 1024 * 1024:x}\r\n".encode()),
+        413,
+        None,
+    ),
+    "unrouted-path": (post(UNROUTED, {**JSON, "Content-Length": "16"}, OPERANDS), 404, None),
+    "trace": (f"TRACE {PATH} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode(), 404, None),
+    "options": (f"OPTIONS {PATH} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode(), 404, None),
+    "propfind": (f"PROPFIND {PATH} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode(), 404, None),
+    "malformed-request-line": (f"BREW {PATH} HTTP/1.1 extra\r\n\r\n".encode(), 400, None),
+}
 
 
-@pytest.mark.parametrize(
-    ("request_bytes", "status"),
-    [
-        # curl -d '{"a":1,"b":2}' localhost:3000/add: no -H, so curl's form content type.
-        (
-            post(
-                "/add",
-                {"Content-Type": "application/x-www-form-urlencoded", "Content-Length": "13"},
-                b'{"a":1,"b":2}',
-            ),
-            415,
-        ),
-        (post("/add", {**JSON, "Content-Length": "16"}, OPERANDS), 200),
-        (post("/add", {"Content-Length": "16"}, OPERANDS), 200),  # no content type: JSON
-        (
-            post(
-                "/add",
-                {**JSON, "Transfer-Encoding": "chunked"},
-                b"10\r\n" + OPERANDS + b"\r\n0\r\n\r\n",
-            ),
-            200,
-        ),
-        (post("/add", {**JSON, "Content-Length": "0"}, b""), 400),
-        (post("/add", {**JSON, "Content-Length": "4"}, b"\x80\x81\xfe\xff"), 400),  # not UTF-8
-        (
-            post(
-                "/add",
-                {"Content-Type": "application/octet-stream", "Content-Length": "4"},
-                b"\x00\x01\x02\x03",
-            ),
-            415,
-        ),
-        (post("/add", {**JSON, "Content-Length": "-1"}, b""), 400),
-        (post("/add", {**JSON, "Content-Length": "ten"}, b""), 400),
-        (post("/add", {**JSON, "Content-Length": "16", "content-length": "17"}, OPERANDS), 400),
-        (post("/add", {**JSON, "Transfer-Encoding": "chunked"}, b"zz\r\n"), 400),
-        (post("/add", {**JSON, "Content-Length": ELEVEN_MB}, b""), 413),  # refused unread
-        (
-            post(
-                "/add",
-                {**JSON, "Transfer-Encoding": "chunked"},
-                f"{11 * 1024 * 1024:x}\r\n".encode(),
-            ),
-            413,
-        ),
-        (post("/nothing", {**JSON, "Content-Length": "16"}, OPERANDS), 404),
-        (b"TRACE /add HTTP/1.1\r\nHost: localhost\r\n\r\n", 404),
-        (b"OPTIONS /history HTTP/1.1\r\nHost: localhost\r\n\r\n", 404),
-        (b"PROPFIND /history HTTP/1.1\r\nHost: localhost\r\n\r\n", 404),
-        (b"DELETE /add HTTP/1.1\r\nHost: localhost\r\n\r\n", 404),
-        (b"BREW /add HTTP/1.1 extra\r\n\r\n", 400),  # a malformed request line
-    ],
-    ids=[
-        "curl-default-form",
-        "json",
-        "no-content-type",
-        "chunked",
-        "empty",
-        "not-utf-8",
-        "binary",
-        "negative-length",
-        "non-numeric-length",
-        "conflicting-lengths",
-        "bad-chunk",
-        "over-10-mb",
-        "chunked-over-10-mb",
-        "unrouted-path",
-        "trace",
-        "options",
-        "propfind",
-        "delete",
-        "malformed-request-line",
-    ],
-)
-def test_every_method_and_body_gets_a_json_answer(
-    server: Server, request_bytes: bytes, status: int
-) -> None:
-    answered, headers, body = server.raw_request(request_bytes)
-    assert answered == status, body
+@pytest.mark.skipif(not ROUTED, reason="the template routes no POST")
+@pytest.mark.parametrize("case", FRONT_DOOR)
+def test_every_method_and_body_gets_a_json_answer(server: Server, case: str) -> None:
+    request_bytes, status, body = FRONT_DOOR[case]
+    answered, headers, answer = server.raw_request(request_bytes)
+    assert answered == status, answer
     assert headers["content-type"] == "application/json"
-    document = json.loads(body)
-    assert document["result"] == 3 if status == 200 else document["message"]
-    if status == 415:
-        assert "Content-Type: application/json" in document["errors"][0]["problem"]
+    document = json.loads(answer)
+    if body is None:
+        assert set(document) == {"message"}, document  # the API's own answer
+    else:
+        assert delivered(document) == body
 
 
 def test_head_is_answered_with_headers_only(server: Server) -> None:
-    status, headers, body = server.raw_request(b"HEAD /add HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    head = f"HEAD {BODY_ROUTE.path} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode()
+    status, headers, body = server.raw_request(head)
     assert (status, headers["content-type"], body) == (404, "application/json", b"")
     assert int(headers["content-length"]) == len(b'{"message":"Not Found"}')
 
@@ -252,8 +177,9 @@ def raw_requests(draw: st.DrawFn) -> bytes:
     method = draw(
         st.sampled_from(["POST", "GET", "PUT", "DELETE", "HEAD", "OPTIONS", "TRACE", "BREW"])
     )
+    route = draw(st.sampled_from(ROUTES))
     path = draw(
-        st.sampled_from(["/add", "/multiply", "/history", "/history?limit=x", "/", "/add/"])
+        st.sampled_from([route.path, f"{route.path}?limit=x&a", f"{route.path}/", "/", UNROUTED])
     )
     lines = [f"{method} {path} HTTP/1.1", "Host: localhost"]
     authorization = draw(
@@ -318,10 +244,10 @@ def test_routes_prints_every_route_of_the_template_with_its_handler(buildroot: P
 
 
 def test_invoke_prints_the_response_logs_and_timings(buildroot: Path) -> None:
-    event = (EVENTS / "add.json").read_text()
+    route = str(FUNCTION.routes[0])
     completed = subprocess.run(
-        cli(buildroot, "invoke", "add", "--event", "-"),
-        input=event,
+        cli(buildroot, "invoke", FUNCTION.name, "--event", "-"),
+        input=json.dumps({"routeKey": route}),
         capture_output=True,
         text=True,
         env=environment(),
@@ -330,19 +256,23 @@ def test_invoke_prints_the_response_logs_and_timings(buildroot: Path) -> None:
     assert completed.returncode == 0, completed.stderr
     response = json.loads(completed.stdout)
     assert response["statusCode"] == 200
+    assert json.loads(response["body"])["route"] == route
     assert "REPORT init" in completed.stderr
 
 
-# --- Failures answered, never dropped: a function past its timeout, a hung store, a runtime
-# that dies.
+# --- Failures answered, never dropped: a function past its timeout, a runtime that dies.
+
+
+def test_the_emulator_holds_functions_to_the_templates_timeout(buildroot: Path) -> None:
+    service = LocalService(buildroot, aws_environment("http://127.0.0.1:9"))
+    service.close()
+    timeout = sam.load()["Globals"]["Function"]["Timeout"]
+    assert service.timeout_s == float(timeout)
 
 
 def test_a_function_past_its_timeout_is_stopped_and_answered_500(tmp_path: Path) -> None:
-    # A handler that cannot finish in time: the real one may answer within any timeout (a 503
-    # when its time budget leaves no room for the store), so it cannot stand in for one that
-    # overruns.
-    buildroot = lay_out_dist(tmp_path)
-    zip_path = buildroot / ADD_ZIP
+    buildroot = lay_out_stand_ins(tmp_path)
+    zip_path = buildroot / FUNCTION_ZIP
     # Were the timeout not enforced, it would answer 200 after 20 s.
     sleeper = (
         "import time\n\n\ndef handler(event, context):\n"
@@ -351,56 +281,13 @@ def test_a_function_past_its_timeout_is_stopped_and_answered_500(tmp_path: Path)
     zip_path.write_bytes(with_handler(zip_path.read_bytes(), sleeper))
     slow = start(buildroot, timeout_s=1)
     try:
-        status, _, body = slow.request("POST", "/add", {"a": 1, "b": 2})
+        status, _, body = slow.request(*FUNCTION.routes[0])
         # An HTTP API's answer to a function error, a timeout included.
         assert (status, body) == (500, {"message": "Internal Server Error"})
     finally:
         code, children = stop(slow)
     assert code == 0
     wait_for(lambda: not any(alive(pid) for pid in children), "the containers to exit")
-
-
-# A store that accepts connections and never answers: each function still answers itself,
-# 503 + Retry-After, before the template's timeout (past which the emulator, like Lambda,
-# kills the invocation and reports Sandbox.Timedout).
-
-
-@pytest.fixture(scope="module")
-def hung_service(buildroot: Path) -> Iterator[LocalService]:
-    with silent_store() as endpoint:
-        service = LocalService(buildroot, aws_environment(endpoint))
-        yield service
-        service.close()
-
-
-def test_the_emulator_holds_functions_to_the_templates_timeout(
-    hung_service: LocalService,
-) -> None:
-    timeout = sam.load()["Globals"]["Function"]["Timeout"]
-    assert hung_service.timeout_s == float(timeout)
-
-
-def test_a_hung_store_is_a_503_with_retry_after_before_the_timeout(
-    hung_service: LocalService,
-) -> None:
-    # Every function that uses a table, at once: each waits out its own time budget (seconds),
-    # and its own containers answer it.
-    def invoke(name: str) -> tuple[str, Result]:
-        event = json.loads((EVENTS / f"{name}.json").read_text())
-        return name, hung_service.invoke(hung_service.functions[name], event)
-
-    assert TABLE_FUNCTIONS, "the template deploys no function that uses a table"
-    with ThreadPoolExecutor(len(TABLE_FUNCTIONS)) as pool:
-        results = list(pool.map(invoke, TABLE_FUNCTIONS))
-    for name, result in results:
-        print(
-            f"{name}: answered after {result.duration_ms:.0f} ms of {hung_service.timeout_s:.0f} s"
-        )
-        assert not result.timed_out, (name, result.logs)
-        assert result.error is None, (name, result.error)
-        assert result.payload["statusCode"] == 503, (name, result.payload)
-        assert result.payload["headers"]["Retry-After"] == "1", name
-        assert "nothing was recorded" in json.loads(result.payload["body"])["message"], name
 
 
 def test_a_runtime_killed_mid_request_fails_it_at_once_as_lambda_does(

@@ -15,7 +15,9 @@ from lambda_devkit.emulator.http_api import to_response
 from lambda_devkit.local.gateway import Throttling, route_throttling
 from lambda_devkit.local.service import LocalService, aws_environment
 from lambda_devkit.testing.local_server import (
+    FUNCTION,
     PATIENCE_S,
+    ROUTES,
     Emulator,
     answer_of,
     start,
@@ -38,15 +40,16 @@ def test_beyond_its_burst_a_route_is_answered_429_as_api_gateway_does(buildroot:
     # A burst of 3 refilled once in 1,000 s: the fourth request within the test is refused,
     # however slowly the machine sends them (a starved test would need 1,000 s to see a refill).
     throttled = start(buildroot, serve=("--throttle-rate", "0.001", "--throttle-burst", "3"))
+    first, *others = ROUTES
     try:
-        answers = [throttled.request("GET", "/history") for _ in range(8)]
+        answers = [throttled.request(*first) for _ in range(8)]
         # Each route has a bucket of its own.
-        other_route = throttled.request("POST", "/add", {"a": 1, "b": 2})
+        other_routes = [throttled.request(*route)[0] for route in others]
     finally:
         stop(throttled)
     assert [status for status, _, _ in answers] == [200] * 3 + [429] * 5
     assert all(body == {"message": "Too Many Requests"} for _, _, body in answers[3:])
-    assert other_route[0] == 200
+    assert other_routes == [200] * len(others)
 
 
 @pytest.fixture
@@ -70,7 +73,7 @@ def test_beyond_its_concurrency_a_function_is_throttled_503(
     emulator: Emulator, tmp_path: Path
 ) -> None:
     functions = emulator.service.functions
-    functions["add"] = dataclasses.replace(functions["add"], concurrency=1)
+    functions[FUNCTION.name] = dataclasses.replace(functions[FUNCTION.name], concurrency=1)
     in_flight = emulator.invoke_in_background(tmp_path)
     wait_for(lambda: list(tmp_path.glob("started-*")), "the request to start")
     throttled = emulator.invoke()

@@ -35,18 +35,48 @@ def lay_out_dist(root: Path, template: dict[str, Any] | None = None) -> Path:
     return root
 
 
+# The code of every stand-in function: it answers 200 with what it was sent, so that tests of the
+# tools that run functions (serve, invoke) check what reaches a function and what comes back,
+# whatever the service's own handlers do; and it prints one EMF document per request, as an
+# instrumented function does. Standard library only: it needs no layer.
+PROBE = """import json
+import os
+import time
+
+RESOURCE = {resource!r}
+
+
+def handler(event, context):
+    route = event.get("routeKey", "direct")
+    metrics = {{"Namespace": "probe", "Dimensions": [["route"]], "Metrics": [{{"Name": "Requests"}}]}}
+    document = {{"_aws": {{"Timestamp": int(time.time() * 1000), "CloudWatchMetrics": [metrics]}}}}
+    print(json.dumps({{**document, "route": route, "Requests": [1]}}))
+    request = event.get("requestContext", {{}})
+    answer = {{
+        "function": RESOURCE,
+        "name": os.environ.get("AWS_LAMBDA_FUNCTION_NAME"),
+        "route": route,
+        "query": event.get("rawQueryString"),
+        "body": event.get("body"),
+        "isBase64Encoded": event.get("isBase64Encoded"),
+        "authorizer": request.get("authorizer"),
+        "pid": os.getpid(),
+    }}
+    return {{"statusCode": 200, "headers": {{"content-type": "application/json"}}, "body": json.dumps(answer)}}
+"""
+
+
 def lay_out_stand_ins(root: Path, template: dict[str, Any] | None = None) -> Path:
     """A small zip of its own at each path the template deploys from, under `root`: for tests of
-    tools that treat the artifacts as opaque files (the deploy rehearsal uploads and hashes
-    them, never runs them). Such tests need no build, and rerun when the tool or the template
-    changes, not on every edit of the service's code. Each zip names its resource, so no two
-    are alike, and is byte-identical on every call. Returns `root`."""
+    the tools rather than of the service. Each function's zip holds PROBE, each layer's one
+    module. Such tests need no build, and rerun when the tools or the template change, not on
+    every edit of the service's code. Each zip names its resource, so no two are alike, and is
+    byte-identical on every call. Returns `root`."""
     for artifact in sam.artifacts(template or sam.load()):
         target = root / artifact.path
         target.parent.mkdir(parents=True, exist_ok=True)
         if artifact.resource_type == sam.FUNCTION:
-            name = "lambda_function.py"
-            source = f"def handler(event, context):\n    return {artifact.resource!r}\n"
+            name, source = "lambda_function.py", PROBE.format(resource=artifact.resource)
         else:
             name, source = f"python/{artifact.resource.lower()}.py", f"# {artifact.resource}\n"
         with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as stand_in:

@@ -1,5 +1,5 @@
-"""The concurrency load: its shape, one for the in-process test and the one over HTTP, and the
-in-process test's worker processes.
+"""The concurrency load of tests/calculator/service/test_concurrency.py: its shape, and its
+worker processes.
 
 The workers are here, not in the test module, because a spawned process unpickles them by
 their module's name, and a test module has no importable name under pytest's importlib mode.
@@ -16,10 +16,6 @@ from typing import Any
 CONTAINERS = 8
 REQUESTS = 64  # per caller
 SUBJECTS = ("alice", "bob")
-# Over HTTP the same interleaving with fewer requests: exactly-once is proven in process
-# (tests/calculator/service/test_concurrency.py); over HTTP what is at stake is that parallel
-# callers, each with a token of its own, see only their own items, which 16 each show as 64 do.
-HTTP_REQUESTS = 16  # per caller
 
 
 # The function a worker process runs, set by start_container.

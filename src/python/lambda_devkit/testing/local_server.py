@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -26,7 +27,13 @@ from lambda_devkit import service_spec
 from lambda_devkit.emulator.container import Result
 from lambda_devkit.local.service import LocalService
 
-ADD_ZIP = service_spec.function("add").artifact
+# What the tests of the tools run when any function will do: the template's first, and its zip.
+FUNCTION = service_spec.functions()[0]
+FUNCTION_ZIP = FUNCTION.artifact
+# Every route the template deploys, and one of them that takes a body (POST, PUT or PATCH)
+# where there is one: the stand-in functions (lambda_devkit.testing.dist) answer any request.
+ROUTES = sorted({route for f in service_spec.functions() for route in f.routes})
+BODY_ROUTE = next((r for r in ROUTES if r.method in {"POST", "PUT", "PATCH"}), ROUTES[0])
 # The serve/invoke CLI, run as its own process with this interpreter and import path.
 LAUNCH = "import sys; from lambda_devkit.local.main import main; sys.argv[0] = 'local'; main()"
 # A placeholder in raw requests (bytes written before a server exists) for its bearer token.
@@ -89,12 +96,19 @@ def mint(issuer: str, sub: str = DEFAULT_CALLER, **fields: Any) -> str:
 
 @dataclass
 class Server:
-    """A running `serve`: its process, its API's URL and its issuer's."""
+    """A running `serve`: its process, its API's URL and its issuer's, and what it has printed
+    on stderr so far (read as it comes, so that serve never blocks on a full pipe)."""
 
     process: subprocess.Popen[str]
     url: str
     issuer: str
     tokens: dict[str, str] = field(default_factory=dict)
+    log: list[str] = field(default_factory=list)
+    _reader: threading.Thread | None = None
+
+    def read_log(self) -> None:
+        assert self.process.stderr is not None
+        self.log.extend(self.process.stderr)
 
     def token(self, sub: str = DEFAULT_CALLER) -> str:
         if sub not in self.tokens:
@@ -202,14 +216,21 @@ def start(
         issuer + banner + (process.stderr.read() if process.stderr else "")
     )
     assert issuer.startswith("Issuer "), issuer
-    return Server(process, banner.split(" on ")[-1].strip(), issuer.split()[1].rstrip(","))
+    server = Server(process, banner.split(" on ")[-1].strip(), issuer.split()[1].rstrip(","))
+    server._reader = threading.Thread(target=server.read_log, daemon=True)
+    server._reader.start()
+    return server
 
 
 def stop(server: Server) -> tuple[int, set[int]]:
-    """SIGTERM to `serve`; its exit code and the processes it had below it."""
+    """SIGTERM to `serve`; its exit code and the processes it had below it. Its stderr is then
+    all in `server.log`."""
     children = server.descendants()
     server.process.send_signal(signal.SIGTERM)
-    return server.process.wait(timeout=PATIENCE_S), children
+    code = server.process.wait(timeout=PATIENCE_S)
+    if server._reader is not None:
+        server._reader.join(timeout=PATIENCE_S)
+    return code, children
 
 
 def alive(pid: int) -> bool:
@@ -249,7 +270,7 @@ def gated(build: str) -> str:
 
 @dataclass
 class Emulator:
-    """The add function's containers in process, running a gated handler named `build`."""
+    """FUNCTION's containers in process, running a gated handler named `build`."""
 
     service: LocalService
     zip_path: Path
@@ -261,7 +282,7 @@ class Emulator:
 
     def invoke(self, gate: Path | None = None) -> Result:
         event = {"gate": str(gate)} if gate else {}
-        return self.service.invoke(self.service.functions["add"], event)
+        return self.service.invoke(self.service.functions[FUNCTION.name], event)
 
     def invoke_in_background(self, gate: Path) -> Future[Result]:
         return self.pool.submit(self.invoke, gate)

@@ -1,0 +1,129 @@
+"""The service's zips under `serve`, as a developer runs them: every route answers, history
+reflects the calls, each documented answer (tests/calculator/answers.toml, rendered into
+docs/api.md) is what comes back over HTTP, and a hung store is answered 503 in time. (How
+`serve` itself routes, authorizes, throttles and stops is tests/lambda_devkit/local/'s, on
+stand-in functions.)"""
+
+from __future__ import annotations
+
+import http.client
+import json
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from lambda_devkit import service_spec
+from lambda_devkit.emulator.container import Result
+from lambda_devkit.local.service import LocalService, aws_environment
+from lambda_devkit.testing.answers import API_GATEWAY, Answer, load
+from lambda_devkit.testing.aws import silent_store
+from lambda_devkit.testing.dist import lay_out_dist
+from lambda_devkit.testing.local_server import PATIENCE_S, Server, start, stop
+
+# What the service answers, request by request (also rendered into docs/api.md).
+ANSWERS = load(Path("tests/calculator/answers.toml"))
+# The routes the template deploys: a case about an example route runs while it is deployed (a
+# fork removes the examples one by one, and the tree stays green after each).
+ROUTES = {(route.method, route.path) for f in service_spec.functions() for route in f.routes}
+# The example calculations, each with its exact result.
+CALCULATIONS = [
+    ("/add", {"a": 0.1, "b": 0.2}, 0.3),
+    ("/multiply", {"a": 123456789012345678901234567890, "b": 3}, 370370367037037036703703703670),
+]
+# Functions that touch the table, which a hung store holds up.
+TABLE_FUNCTIONS = [f.name for f in service_spec.functions() if f.table_actions]
+
+
+@pytest.fixture(scope="module")
+def buildroot(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return lay_out_dist(tmp_path_factory.mktemp("buildroot"))
+
+
+@pytest.fixture(scope="module")
+def server(buildroot: Path) -> Iterator[Server]:
+    running = start(buildroot)
+    yield running
+    stop(running)
+
+
+def test_every_route_answers_and_history_reflects_the_calls(server: Server) -> None:
+    calls = [c for c in CALCULATIONS if ("POST", c[0]) in ROUTES]
+    if not calls or ("GET", "/history") not in ROUTES:
+        pytest.skip("the template deploys no example calculation, or no history")
+    ids = []
+    for path, request, result in calls:
+        status, headers, body = server.request("POST", path, request)
+        assert (status, body["result"], headers["content-type"]) == (
+            200,
+            result,
+            "application/json",
+        )
+        ids.append(body["id"])
+    status, _, body = server.request("GET", f"/history?limit={len(ids)}")
+    assert status == 200
+    assert [item["id"] for item in body["items"]] == ids[::-1]
+
+
+@pytest.mark.parametrize(
+    "row", ANSWERS, ids=lambda row: f"{row.method} {row.target} {row.content_type}"
+)
+def test_each_documented_answer_is_what_serve_answers(server: Server, row: Answer) -> None:
+    url = urlsplit(server.url)
+    connection = http.client.HTTPConnection(url.hostname or "", url.port, timeout=PATIENCE_S)
+    # http.client adds no Content-Type of its own (urllib would add a form type).
+    headers = {"Authorization": f"Bearer {server.token()}"}
+    if row.content_type is not None:
+        headers["Content-Type"] = row.content_type
+    connection.request(row.method, row.target, body=row.body, headers=headers)
+    response = connection.getresponse()
+    document = json.loads(response.read())
+    connection.close()
+    assert response.status == row.status, document
+    assert response.getheader("content-type") == "application/json"
+    if row.answered_by == API_GATEWAY:
+        assert document == {"message": HTTPStatus(row.status).phrase}
+    elif row.field is not None:
+        assert document["errors"][0]["field"] == row.field, document
+    else:
+        assert "result" in document
+
+
+# A store that accepts connections and never answers: each function still answers itself,
+# 503 + Retry-After, before the template's timeout (past which the emulator, like Lambda,
+# kills the invocation and reports Sandbox.Timedout).
+
+
+@pytest.fixture(scope="module")
+def hung_service(buildroot: Path) -> Iterator[LocalService]:
+    with silent_store() as endpoint:
+        service = LocalService(buildroot, aws_environment(endpoint))
+        yield service
+        service.close()
+
+
+def test_a_hung_store_is_a_503_with_retry_after_before_the_timeout(
+    hung_service: LocalService,
+) -> None:
+    # Every function that uses a table, at once: each waits out its own time budget (seconds),
+    # and its own containers answer it.
+    def invoke(name: str) -> tuple[str, Result]:
+        event: Any = json.loads(service_spec.function(name).event.read_text())
+        return name, hung_service.invoke(hung_service.functions[name], event)
+
+    assert TABLE_FUNCTIONS, "the template deploys no function that uses a table"
+    with ThreadPoolExecutor(len(TABLE_FUNCTIONS)) as pool:
+        results = list(pool.map(invoke, TABLE_FUNCTIONS))
+    for name, result in results:
+        print(
+            f"{name}: answered after {result.duration_ms:.0f} ms of {hung_service.timeout_s:.0f} s"
+        )
+        assert not result.timed_out, (name, result.logs)
+        assert result.error is None, (name, result.error)
+        assert result.payload["statusCode"] == 503, (name, result.payload)
+        assert result.payload["headers"]["Retry-After"] == "1", name
+        assert "nothing was recorded" in json.loads(result.payload["body"])["message"], name
