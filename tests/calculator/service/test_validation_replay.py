@@ -3,7 +3,7 @@
 The service validated its requests with pydantic until calculator.shared.validation replaced
 it (docs/decisions/0007-own-request-validation.md); clients may match on its 4xx bodies. Here
 the old models and the old `Request.body`/`Request.query` (kept verbatim below) and the new
-ones serve the same routes on two routers, and thousands of generated and hand-made events
+ones serve the same routes on two routers, and a thousand generated events and the hand-made ones
 go through both: status, headers and body must be equal, byte for byte, 200s and 400s alike.
 Each test prints how many events it replayed and what they were answered
 (`./pants test --output=all tests/calculator/service/test_validation_replay.py`).
@@ -39,7 +39,12 @@ from calculator.shared.numbers import MAX_DIGITS, Number, OutOfBounds, check_bou
 from lambda_devkit.testing.context import fake_lambda_context
 from lambda_devkit.testing.events import load_event
 
-CASES = settings(max_examples=2500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Generated events per test. The replacement was compared on 2,500 each; as a standing guard,
+# 500 still compare both outcomes hundreds of times (one in 20 at least a 200, two in five a 400).
+GENERATED = 500
+CASES = settings(
+    max_examples=GENERATED, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 # --- the old models and validation, as they shipped (calculator/shared/models.py, api.py and
 # functions/history/handler.py before the change)
@@ -244,7 +249,7 @@ def test_generated_bodies_are_answered_as_before() -> None:
     check()
     print(f"bodies replayed: {sum(answers.values())}, answered {dict(sorted(answers.items()))}")
     # Not vacuous: both outcomes were compared, many times.
-    assert answers["200"] >= 100 and answers["400"] >= 1000, answers
+    assert answers["200"] >= GENERATED // 20 and answers["400"] >= GENERATED * 2 // 5, answers
     assert set(answers) == {"200", "400"}, answers
 
 
@@ -318,5 +323,5 @@ def test_generated_queries_are_answered_as_before() -> None:
 
     check()
     print(f"queries replayed: {sum(answers.values())}, answered {dict(sorted(answers.items()))}")
-    assert answers["200"] >= 100 and answers["400"] >= 1000, answers
+    assert answers["200"] >= GENERATED // 20 and answers["400"] >= GENERATED * 2 // 5, answers
     assert set(answers) == {"200", "400"}, answers
