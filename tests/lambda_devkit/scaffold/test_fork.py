@@ -2,7 +2,8 @@
 
 Removing an example function, or every example but one and then adding GET and POST functions,
 leaves a tree whose template loads and lints clean, whose template, prelude and BUILD files
-agree, whose remaining functions' unit tests pass, and in which nothing names what went.
+agree, whose remaining and generated functions' unit tests pass against the shared code, and in
+which nothing names what went.
 """
 
 from __future__ import annotations
@@ -82,6 +83,9 @@ def test_removing_an_example_function_leaves_a_green_tree_that_never_names_it(
     assert not mentions(root / "docs/architecture.md", [rf"(?m)^\| {removed} \|"])
 
 
+GENERATED = [NewFunction("report", "POST", "/report"), NewFunction("status", "GET", "/status")]
+
+
 @pytest.fixture(scope="module")
 def forked(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The tree with every example calculation removed, then a GET and a POST function added."""
@@ -92,8 +96,8 @@ def forked(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name in EXAMPLES:
         without_importers(root, name)
         remove_function(root, name)
-    add_function(root, NewFunction("report", "POST", "/report"))
-    add_function(root, NewFunction("status", "GET", "/status"))
+    for new in GENERATED:
+        add_function(root, new)
     return root
 
 
@@ -104,6 +108,14 @@ def test_without_the_examples_the_post_and_get_scaffolds_give_a_green_tree(forke
     assert sorted(str(r) for f in service_spec.functions(template) for r in f.routes) == sorted(
         [*kept, "GET /status", "POST /report"]
     )
+
+
+def test_the_generated_unit_tests_run_against_the_shared_code_and_pass(forked: Path) -> None:
+    where = layout(sam.load(forked / sam.TEMPLATE))
+    tests = [forked / where.function_tests_dir(new.name) / "test_handler.py" for new in GENERATED]
+    completed = run_pytest(forked, tests)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "7 passed" in completed.stdout, completed.stdout  # the POST template's and GET's
 
 
 def test_nothing_the_service_ships_or_declares_names_a_removed_example(forked: Path) -> None:

@@ -1,9 +1,10 @@
 """The function generator, run into a scratch copy of the repo: every file it touches is right.
 
 What it writes must be what the repo's own checks accept: the template parses, cfn-lint is
-clean, the new function is in the template and the Pants list as the others are, its handler
-has the frame of every existing handler, and its generated unit test passes. It must work on
-any valid formatting of the template and the prelude.
+clean, the new function is in the template and the Pants list as the others are, and its
+handler has the frame of every existing handler. It must work on any valid formatting of the
+template and the prelude. (That the generated unit tests pass against the shared code is
+test_fork.py's, which runs them.)
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ from lambda_devkit.testing.tree import (
     drift,
     lint,
     prelude_source_functions,
-    run_pytest,
     scratch_copy,
 )
 
@@ -159,13 +159,6 @@ def test_each_new_handler_has_the_frame_of_every_existing_handler(generated: Pat
             assert frame(generated_handler / "handler.py") == frame(path), (
                 f"the generator writes a handler unlike {path}: update scaffold/templates/"
             )
-
-
-def test_the_generated_unit_tests_pass(generated: Path) -> None:
-    tests = [generated / "tests/calculator/functions" / n.name / "test_handler.py" for n in NEW]
-    completed = run_pytest(generated, tests)
-    assert completed.returncode == 0, completed.stdout + completed.stderr
-    assert "7 passed" in completed.stdout, completed.stdout
 
 
 def reformatted(template_text: str) -> str:
