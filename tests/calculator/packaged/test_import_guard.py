@@ -167,8 +167,20 @@ def opt(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return unpack_layers(tmp_path_factory.mktemp("opt"), LAYERS)
 
 
-def top_level_packages_loaded(tmp_path: Path, opt: Path, function: str) -> set[str]:
-    return modules_loaded(tmp_path, opt, function, "import lambda_function", top_level=True)
+@pytest.fixture(scope="module")
+def top_level(tmp_path_factory: pytest.TempPathFactory, opt: Path) -> dict[str, set[str]]:
+    """The top-level packages `import lambda_function` loads, per function: one probe each,
+    whichever tests ask."""
+    return {
+        function: modules_loaded(
+            tmp_path_factory.mktemp(function),
+            opt,
+            function,
+            "import lambda_function",
+            top_level=True,
+        )
+        for function in packaged_functions()
+    }
 
 
 def modules_loaded(
@@ -213,10 +225,10 @@ def test_exceptions_name_packaged_functions() -> None:
 
 @pytest.mark.parametrize("function", packaged_functions())
 def test_import_loads_exactly_the_allowed_packages(
-    tmp_path: Path, opt: Path, function: str
+    top_level: dict[str, set[str]], function: str
 ) -> None:
     allowed = ALLOWED | EXTRA.get(function, set())
-    loaded = top_level_packages_loaded(tmp_path, opt, function)
+    loaded = top_level[function]
     assert not loaded - allowed, (
         f"`import lambda_function` of {function} now loads {sorted(loaded - allowed)}: each "
         "costs every cold start (docs/cold-start.md). Remove the import, or allow it here."
@@ -227,8 +239,8 @@ def test_import_loads_exactly_the_allowed_packages(
 
 
 @pytest.mark.parametrize("function", packaged_functions())
-def test_no_tracing_sdk_is_imported(tmp_path: Path, opt: Path, function: str) -> None:
-    assert not TRACING_SDKS & top_level_packages_loaded(tmp_path, opt, function)
+def test_no_tracing_sdk_is_imported(top_level: dict[str, set[str]], function: str) -> None:
+    assert not TRACING_SDKS & top_level[function]
     assert not TRACING_SDKS & ALLOWED, "a tracing SDK is opted in: record it in docs/decisions"
 
 

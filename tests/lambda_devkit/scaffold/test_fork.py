@@ -9,6 +9,7 @@ which nothing names what went.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -51,19 +52,20 @@ def traces(name: str) -> list[str]:
     return [*map(re.escape, names), *routes]
 
 
-def checked(root: Path) -> list[str]:
+def checked(root: Path) -> tuple[list[str], Counter[str]]:
     """The scratch tree's checks: its template loads and lints clean, its lists agree, and its
-    functions' unit tests pass; every problem, as text."""
+    functions' unit tests pass; every problem, as text, and how many tests passed per function."""
     template = sam.load(root / sam.TEMPLATE)
     problems = lint(root) + drift(root)
     tests_dir = root / layout(template).tests_dir
     tests = sorted(tests_dir.glob("*/test_*.py"))
     if not tests:
-        return [*problems, "no function tests to run"]
-    completed = run_pytest(root, tests)
+        return [*problems, "no function tests to run"], Counter()
+    completed = run_pytest(root, tests, "-rA")  # -rA: a PASSED line per test
     if completed.returncode != 0:
         problems.append(completed.stdout + completed.stderr)
-    return problems
+    passed = re.findall(r"^PASSED \S*/([^/]+)/test_\w+\.py::", completed.stdout, re.MULTILINE)
+    return problems, Counter(passed)
 
 
 def test_removing_an_example_function_leaves_a_green_tree_that_never_names_it(
@@ -73,7 +75,7 @@ def test_removing_an_example_function_leaves_a_green_tree_that_never_names_it(
     removed = next((f.name for f in service_spec.functions() if not imported(f)), EXAMPLES[-1])
     without_importers(root, removed)  # none, in the calculator, for multiply
     remove_function(root, removed)
-    assert checked(root) == []
+    assert checked(root)[0] == []
     assert removed not in {f.name for f in service_spec.functions(sam.load(root / sam.TEMPLATE))}
     # Code, tests, BUILD files, fixtures and the template never name it again; the docs'
     # generated tables are re-rendered without it (prose examples are the fork's to rewrite).
@@ -102,20 +104,16 @@ def forked(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_without_the_examples_the_post_and_get_scaffolds_give_a_green_tree(forked: Path) -> None:
-    assert checked(forked) == []
+    problems, passed = checked(forked)
+    assert problems == []
+    # The generated functions' own unit tests ran against the shared code: the POST template's
+    # four and the GET template's three.
+    assert [passed[new.name] for new in GENERATED] == [4, 3], passed
     template = sam.load(forked / sam.TEMPLATE)
     kept = [str(r) for r in service_spec.function(KEPT).routes]
     assert sorted(str(r) for f in service_spec.functions(template) for r in f.routes) == sorted(
         [*kept, "GET /status", "POST /report"]
     )
-
-
-def test_the_generated_unit_tests_run_against_the_shared_code_and_pass(forked: Path) -> None:
-    where = layout(sam.load(forked / sam.TEMPLATE))
-    tests = [forked / where.function_tests_dir(new.name) / "test_handler.py" for new in GENERATED]
-    completed = run_pytest(forked, tests)
-    assert completed.returncode == 0, completed.stdout + completed.stderr
-    assert "7 passed" in completed.stdout, completed.stdout  # the POST template's and GET's
 
 
 def test_nothing_the_service_ships_or_declares_names_a_removed_example(forked: Path) -> None:

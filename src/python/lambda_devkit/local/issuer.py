@@ -38,6 +38,9 @@ DISCOVERY_PATH = "/.well-known/openid-configuration"
 JWKS_PATH = "/.well-known/jwks.json"
 TOKEN_PATH = "/token"
 MAX_BODY_BYTES = 64 * 1024
+# How often the server threads look for a stop: serve's SIGTERM is answered in milliseconds,
+# not in serve_forever's default half second per server.
+POLL_S = 0.05
 
 
 class TokenRequestError(ValueError):
@@ -177,7 +180,9 @@ class IssuerServer:
         self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler(self.issuer))
         self._server.daemon_threads = True
         self.issuer.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": POLL_S}, daemon=True
+        )
 
     @property
     def url(self) -> str:

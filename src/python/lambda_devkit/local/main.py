@@ -59,7 +59,13 @@ from lambda_devkit.local.gateway import (
     route_throttling,
     www_authenticate,
 )
-from lambda_devkit.local.issuer import AUDIENCE, DEFAULT_SUBJECT, TOKEN_PATH, IssuerServer
+from lambda_devkit.local.issuer import (
+    AUDIENCE,
+    DEFAULT_SUBJECT,
+    POLL_S,
+    TOKEN_PATH,
+    IssuerServer,
+)
 from lambda_devkit.local.service import LocalService, aws_environment
 from lambda_devkit.moto_server import moto_endpoint
 from lambda_devkit.template import Unresolvable
@@ -339,7 +345,9 @@ def serve(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGTERM, shut_down)
         signal.signal(signal.SIGINT, shut_down)
         threading.Thread(target=stop_when_orphaned, args=(stop,), daemon=True).start()
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": POLL_S}, daemon=True
+        )
         thread.start()
         routes = sorted(str(r) for f in service.functions.values() for r in f.routes)
         limits = gateway.throttle.limits

@@ -93,7 +93,7 @@ def prelude_source_functions(root: Path) -> list[str]:
     return list(ast.literal_eval(value))
 
 
-def run_pytest(root: Path, tests: list[Path]) -> subprocess.CompletedProcess[str]:
+def run_pytest(root: Path, tests: list[Path], *args: str) -> subprocess.CompletedProcess[str]:
     """pytest on `tests` in the scratch tree: its sources and conftest first, then this test's
     own import path (absolute: the run's working directory is the scratch tree)."""
     path = [str(root / "src/python"), str(root / "tests"), *map(os.path.abspath, sys.path)]
@@ -106,6 +106,7 @@ def run_pytest(root: Path, tests: list[Path]) -> subprocess.CompletedProcess[str
             "-p",
             "no:cacheprovider",
             "--import-mode=importlib",
+            *args,
             *map(str, tests),
         ],
         capture_output=True,
