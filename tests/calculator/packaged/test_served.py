@@ -1,27 +1,22 @@
 """The service's zips under `serve`, as a developer runs them: every route answers, history
-reflects the calls, each documented answer (tests/calculator/answers.toml, rendered into
-docs/api.md) is what comes back over HTTP, and a hung store is answered 503 in time. (How
-`serve` itself routes, authorizes, throttles and stops is tests/lambda_devkit/local/'s, on
-stand-in functions.)"""
+reflects the calls, and each documented answer (tests/calculator/answers.toml, rendered into
+docs/api.md) is what comes back over HTTP. (A hung store: test_hung_store.py. How `serve` itself
+routes, authorizes, throttles and stops is tests/lambda_devkit/local/'s, on stand-in
+functions.)"""
 
 from __future__ import annotations
 
 import http.client
 import json
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from http import HTTPStatus
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
 from lambda_devkit import service_spec
-from lambda_devkit.emulator.container import Result
-from lambda_devkit.local.service import LocalService, aws_environment
 from lambda_devkit.testing.answers import API_GATEWAY, Answer, load
-from lambda_devkit.testing.aws import silent_store
 from lambda_devkit.testing.dist import lay_out_dist
 from lambda_devkit.testing.local_server import PATIENCE_S, Server, start, stop
 
@@ -35,8 +30,6 @@ CALCULATIONS = [
     ("/add", {"a": 0.1, "b": 0.2}, 0.3),
     ("/multiply", {"a": 123456789012345678901234567890, "b": 3}, 370370367037037036703703703670),
 ]
-# Functions that touch the table, which a hung store holds up.
-TABLE_FUNCTIONS = [f.name for f in service_spec.functions() if f.table_actions]
 
 
 @pytest.fixture(scope="module")
@@ -91,39 +84,3 @@ def test_each_documented_answer_is_what_serve_answers(server: Server, row: Answe
         assert document["errors"][0]["field"] == row.field, document
     else:
         assert "result" in document
-
-
-# A store that accepts connections and never answers: each function still answers itself,
-# 503 + Retry-After, before the template's timeout (past which the emulator, like Lambda,
-# kills the invocation and reports Sandbox.Timedout).
-
-
-@pytest.fixture(scope="module")
-def hung_service(buildroot: Path) -> Iterator[LocalService]:
-    with silent_store() as endpoint:
-        service = LocalService(buildroot, aws_environment(endpoint))
-        yield service
-        service.close()
-
-
-def test_a_hung_store_is_a_503_with_retry_after_before_the_timeout(
-    hung_service: LocalService,
-) -> None:
-    # Every function that uses a table, at once: each waits out its own time budget (seconds),
-    # and its own containers answer it.
-    def invoke(name: str) -> tuple[str, Result]:
-        event: Any = json.loads(service_spec.function(name).event.read_text())
-        return name, hung_service.invoke(hung_service.functions[name], event)
-
-    assert TABLE_FUNCTIONS, "the template deploys no function that uses a table"
-    with ThreadPoolExecutor(len(TABLE_FUNCTIONS)) as pool:
-        results = list(pool.map(invoke, TABLE_FUNCTIONS))
-    for name, result in results:
-        print(
-            f"{name}: answered after {result.duration_ms:.0f} ms of {hung_service.timeout_s:.0f} s"
-        )
-        assert not result.timed_out, (name, result.logs)
-        assert result.error is None, (name, result.error)
-        assert result.payload["statusCode"] == 503, (name, result.payload)
-        assert result.payload["headers"]["Retry-After"] == "1", name
-        assert "nothing was recorded" in json.loads(result.payload["body"])["message"], name
