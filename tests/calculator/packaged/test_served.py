@@ -22,14 +22,14 @@ from lambda_devkit.testing.local_server import PATIENCE_S, Server, start, stop
 
 # What the service answers, request by request (also rendered into docs/api.md).
 ANSWERS = load(Path("tests/calculator/answers.toml"))
-# The routes the template deploys: a case about an example route runs while it is deployed (a
-# fork removes the examples one by one, and the tree stays green after each).
-ROUTES = {(route.method, route.path) for f in service_spec.functions() for route in f.routes}
-# The example calculations, each with its exact result.
-CALCULATIONS = [
-    ("/add", {"a": 0.1, "b": 0.2}, 0.3),
-    ("/multiply", {"a": 123456789012345678901234567890, "b": 3}, 370370367037037036703703703670),
-]
+# The example calculations, by function, each with its exact result: a case runs while its
+# function is deployed (a fork removes the examples one by one, and the tree stays green).
+CALCULATIONS = {
+    "add": ({"a": 0.1, "b": 0.2}, 0.3),
+    "multiply": ({"a": 123456789012345678901234567890, "b": 3}, 370370367037037036703703703670),
+}
+DEPLOYED = {f.name: f for f in service_spec.functions()}
+HISTORY = DEPLOYED.get("history")
 
 
 @pytest.fixture(scope="module")
@@ -45,19 +45,21 @@ def server(buildroot: Path) -> Iterator[Server]:
 
 
 def test_every_route_answers_and_history_reflects_the_calls(server: Server) -> None:
-    calls = [c for c in CALCULATIONS if ("POST", c[0]) in ROUTES]
-    if not calls or ("GET", "/history") not in ROUTES:
+    calls = [(DEPLOYED[name], *case) for name, case in CALCULATIONS.items() if name in DEPLOYED]
+    if not calls or HISTORY is None:
         pytest.skip("the template deploys no example calculation, or no history")
     ids = []
-    for path, request, result in calls:
-        status, headers, body = server.request("POST", path, request)
+    for function, request, result in calls:
+        (route,) = function.routes
+        status, headers, body = server.request(route.method, route.path, request)
         assert (status, body["result"], headers["content-type"]) == (
             200,
             result,
             "application/json",
         )
         ids.append(body["id"])
-    status, _, body = server.request("GET", f"/history?limit={len(ids)}")
+    (history,) = HISTORY.routes
+    status, _, body = server.request(history.method, f"{history.path}?limit={len(ids)}")
     assert status == 200
     assert [item["id"] for item in body["items"]] == ids[::-1]
 

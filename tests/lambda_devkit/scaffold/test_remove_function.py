@@ -14,13 +14,17 @@ import pytest
 
 from lambda_devkit import service_spec
 from lambda_devkit import template as sam
+from lambda_devkit.docs_tables import differences
 from lambda_devkit.scaffold import prelude
+from lambda_devkit.scaffold.new_function import NewFunction, add_function
 from lambda_devkit.scaffold.remove_function import Refused, main, remove_function
 from lambda_devkit.testing.tree import (
     drift,
     imported,
     lint,
+    mentions,
     scratch_copy,
+    traces,
     without_importers,
 )
 
@@ -146,3 +150,36 @@ def test_the_last_function_is_refused(tmp_path: Path) -> None:
     with pytest.raises(Refused, match=f"'{last}' is the last function"):
         remove_function(root, last)
     assert files(root) == before
+
+
+def test_every_example_removed_then_a_get_and_a_post_added_lints_clean(tmp_path: Path) -> None:
+    """A fork's template, made of the commands (test_fork.py runs that tree's unit tests)."""
+    root = scratch_copy(tmp_path)
+    *examples, _ = [f.name for f in service_spec.functions()]
+    for name in examples:
+        without_importers(root, name)
+        remove_function(root, name)
+    add_function(root, NewFunction("report", "POST", "/report"))
+    add_function(root, NewFunction("status", "GET", "/status"))
+    assert lint(root) == []
+    assert drift(root) == []
+
+
+def test_a_removed_function_leaves_lists_that_agree_and_is_named_nowhere(
+    tmp_path: Path,
+) -> None:
+    root = scratch_copy(tmp_path)
+    removed = next(
+        (f.name for f in service_spec.functions() if not imported(f)),
+        service_spec.functions()[0].name,
+    )
+    without_importers(root, removed)  # none, in the calculator, for multiply
+    remove_function(root, removed)
+    assert drift(root) == []
+    assert removed not in {f.name for f in service_spec.functions(sam.load(root / sam.TEMPLATE))}
+    # Code, tests, BUILD files, fixtures and the template never name it again; the docs'
+    # generated tables are re-rendered without it (prose examples are the fork's to rewrite).
+    code = [p for p in root.rglob("*") if p.is_file() and p.suffix != ".md"]
+    assert [m for path in code for m in mentions(path, traces(removed))] == []
+    assert differences(root) == []
+    assert not mentions(root / "docs/architecture.md", [rf"(?m)^\| {removed} \|"])

@@ -10,9 +10,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cfnlint.api import ManualArgs
-from cfnlint.api import lint as cfn_lint
-
 from lambda_devkit import service_spec
 from lambda_devkit import template as sam
 from lambda_devkit.scaffold import prelude
@@ -78,6 +75,10 @@ def drift(root: Path) -> list[str]:
 def lint(root: Path) -> list[str]:
     """cfn-lint's errors and warnings on the tree's template, as `./pants lint` reports them
     (the CLI's defaults: us-east-1, no experimental or informational rules)."""
+    # Imported here: cfn-lint takes seconds to import, which the tests that never lint skip.
+    from cfnlint.api import ManualArgs
+    from cfnlint.api import lint as cfn_lint
+
     matches = cfn_lint((root / sam.TEMPLATE).read_text(), config=ManualArgs(regions=["us-east-1"]))
     return [str(m) for m in matches]
 
@@ -155,3 +156,20 @@ def without_importers(root: Path, name: str) -> list[Path]:
     for path in found:
         (root / path).unlink()
     return found
+
+
+def traces(name: str) -> list[str]:
+    """Patterns of what would name the function `name` anywhere in a tree: its package,
+    directory, route, resources, event fixture and zip."""
+    function = service_spec.function(name)
+    names = [
+        function.handler_module.removesuffix(".handler"),
+        function.target_dir,
+        function.resource,
+        function.resource.replace("Function", "LogGroup"),
+        str(function.event),
+        function.built.parent.name,
+    ]
+    # A route's path, but not a longer one it starts (/add is not /address).
+    routes = [rf"{re.escape(route.path)}(?![\w/-])" for route in function.routes]
+    return [*map(re.escape, names), *routes]
