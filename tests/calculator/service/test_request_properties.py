@@ -41,7 +41,7 @@ from lambda_devkit.testing.events import load_event
 
 # Generated requests per route (the fuzzer, docs/api-contract.md, also sends generated requests
 # through serve in CI).
-CASES_PER_ROUTE = 250
+CASES_PER_ROUTE = 150
 # Past routing and negotiation: the route's own validation (or the calculation) answered.
 REACHED_VALIDATION = {"validation: 200", "validation: 400"}
 MIN_REACHED_VALIDATION = 0.5
