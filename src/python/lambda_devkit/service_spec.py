@@ -250,6 +250,21 @@ def table_names(
     return {table.resource: table.name(values, template) for table in tables(template)}
 
 
+def function_names(
+    stage: str, template: dict[str, Any] | None = None, overrides: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Each function's name (e.g. add) -> its FunctionName on a deploy to `stage`, as the
+    template names it (parameters at their defaults, but Stage and `overrides`)."""
+    template = template or _template()
+    values = parameter_values(template, {"Stage": stage, **(overrides or {})})
+    return {
+        f.name: str(
+            resolve(template, template["Resources"][f.resource]["Properties"]["FunctionName"], values)
+        )
+        for f in functions(template)
+    }
+
+
 def _resolve(
     value: Any, template: dict[str, Any], table_names: Mapping[str, str], values: Mapping[str, str]
 ) -> str:

@@ -20,7 +20,12 @@ from lambda_devkit.rehearsal.deploy import Target, deploy, guards, verify
 from lambda_devkit.testing.dist import lay_out_stand_ins
 from lambda_devkit.testing.local_server import with_handler
 
-ADD_ZIP = service_spec.function("add").artifact
+# The function the checks change or inspect: the template's first that uses a table (a
+# widened role is about its grants), and its zip.
+SUBJECT = next(f for f in service_spec.functions() if f.table_grants)
+SUBJECT_ZIP = SUBJECT.artifact
+TABLE = SUBJECT.table_grants[0][0]
+TTL = sam.load()["Resources"][TABLE]["Properties"]["TimeToLiveSpecification"]["AttributeName"]
 
 
 @pytest.fixture
@@ -57,11 +62,10 @@ def test_deployed_stack_matches_the_build(buildroot: Path, deployment: Deploymen
     template, target, deployed = sam.load(), deployment.target, deployment.template()
     assert verify(template, deployed, buildroot, target) == []
     functions = target.client("lambda").list_functions()["Functions"]
-    assert sorted(f["FunctionName"] for f in functions) == [
-        f"calculator-{target.stage}-{declared.name}" for declared in service_spec.functions()
-    ]
-    assert {f["CodeSha256"] for f in functions if f["FunctionName"].endswith("-add")} == {
-        sam.code_sha256(buildroot / ADD_ZIP)
+    names = service_spec.function_names(target.stage)
+    assert sorted(f["FunctionName"] for f in functions) == sorted(names.values())
+    assert {f["CodeSha256"] for f in functions if f["FunctionName"] == names[SUBJECT.name]} == {
+        sam.code_sha256(buildroot / SUBJECT_ZIP)
     }
     enforced, problems = guards(deployed, sam.parameter_values(template, target.parameters))
     assert problems == []
@@ -72,7 +76,7 @@ def test_deployed_stack_matches_the_build(buildroot: Path, deployment: Deploymen
     assert "cognito-idp" in enforced[0]
     assert enforced[1:] == [
         "throttling per route: burst 20, 10 requests/s, beyond them 429",
-        "table HistoryTable: items expire (TTL on expires_at); caps: 100 reads/s, 100 writes/s",
+        f"table {TABLE}: items expire (TTL on {TTL}); caps: 100 reads/s, 100 writes/s",
         "reserved concurrency per function: 10",
     ]
 
@@ -82,15 +86,16 @@ def test_an_api_route_that_bypasses_the_alias_is_caught(
 ) -> None:
     template, target, deployed = sam.load(), deployment.target, deployment.template()
     api = next(r for r in deployed["Resources"].values() if r["Type"] == "AWS::ApiGatewayV2::Api")
-    integration = api["Properties"]["Body"]["paths"]["/add"]["post"][
+    route = SUBJECT.routes[0]
+    integration = api["Properties"]["Body"]["paths"][route.path][route.method.lower()][
         "x-amazon-apigateway-integration"
     ]
     integration["uri"] = {
         "Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31"
-        "/functions/${AddFunction.Arn}/invocations"
+        f"/functions/${{{SUBJECT.resource}.Arn}}/invocations"
     }
     assert verify(template, deployed, buildroot, target) == [
-        "add: no API route invokes its live alias"
+        f"{SUBJECT.name}: no API route invokes its live alias"
     ]
 
 
@@ -98,17 +103,16 @@ def test_a_zip_rebuilt_without_redeploying_is_caught(
     buildroot: Path, deployment: Deployment
 ) -> None:
     template, target, deployed = sam.load(), deployment.target, deployment.template()
-    zip_path = buildroot / ADD_ZIP  # what a handler edit and `./pants package` do to it
+    zip_path = buildroot / SUBJECT_ZIP  # what a handler edit and `./pants package` do to it
     zip_path.write_bytes(with_handler(zip_path.read_bytes(), "# edited\n"))
     problems = verify(template, deployed, buildroot, target)
     assert len(problems) == 1
-    assert problems[0].startswith("add: deployed code")
+    assert problems[0].startswith(f"{SUBJECT.name}: deployed code")
 
 
 def test_a_route_without_the_authorizer_is_caught(buildroot: Path, deployment: Deployment) -> None:
     template, target, deployed = sam.load(), deployment.target, deployment.template()
     api = next(r for r in deployed["Resources"].values() if r["Type"] == "AWS::ApiGatewayV2::Api")
-    del api["Properties"]["Body"]["paths"]["/history"]["get"]["security"]
-    assert verify(template, deployed, buildroot, target) == [
-        "route GET /history has no JWT authorizer"
-    ]
+    route = service_spec.functions()[-1].routes[0]
+    del api["Properties"]["Body"]["paths"][route.path][route.method.lower()]["security"]
+    assert verify(template, deployed, buildroot, target) == [f"route {route} has no JWT authorizer"]

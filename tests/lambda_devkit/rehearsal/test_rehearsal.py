@@ -20,7 +20,14 @@ from lambda_devkit.moto_server import moto_endpoint
 from lambda_devkit.rehearsal.deploy import Target, deploy, guards, verify
 from lambda_devkit.testing.dist import lay_out_stand_ins
 
-ADD_ZIP = service_spec.function("add").artifact
+# The function the checks change or inspect: the template's first that uses a table (a
+# widened role is about its grants), and its zip.
+SUBJECT = next(f for f in service_spec.functions() if f.table_grants)
+SUBJECT_ZIP = SUBJECT.artifact
+SUBJECT_NAME = service_spec.function_names("rehearsal")[SUBJECT.name]  # as deployed
+# Its table, and an action on it the template does not grant it.
+TABLE = SUBJECT.table_grants[0][0]
+WIDENED = next(a for a in ("dynamodb:DeleteItem", "dynamodb:DeleteTable") if a not in SUBJECT.table_actions)
 
 
 @pytest.fixture
@@ -83,10 +90,11 @@ def test_a_template_that_ignores_the_snapstart_parameter_is_caught(buildroot: Pa
 def test_a_role_widened_after_deploy_is_caught(buildroot: Path, target: Target) -> None:
     template = sam.load()
     deployed = deploy(template, buildroot, target)
-    add = target.client("lambda").get_function(FunctionName="calculator-rehearsal-add")
-    table = target.client("dynamodb").describe_table(TableName="calculator-rehearsal-history")
+    function = target.client("lambda").get_function(FunctionName=SUBJECT_NAME)
+    table_name = service_spec.table_names(target.stage)[TABLE]
+    table = target.client("dynamodb").describe_table(TableName=table_name)
     target.client("iam").put_role_policy(
-        RoleName=add["Configuration"]["Role"].rsplit("/", 1)[-1],
+        RoleName=function["Configuration"]["Role"].rsplit("/", 1)[-1],
         PolicyName="widened",
         PolicyDocument=json.dumps(
             {
@@ -94,16 +102,16 @@ def test_a_role_widened_after_deploy_is_caught(buildroot: Path, target: Target) 
                 "Statement": [
                     {
                         "Effect": "Allow",
-                        "Action": ["dynamodb:DeleteItem"],
+                        "Action": [WIDENED],
                         "Resource": table["Table"]["TableArn"],
                     }
                 ],
             }
         ),
     )
+    granted = sorted(SUBJECT.table_actions)
     assert verify(template, deployed, buildroot, target) == [
-        "add: may ['dynamodb:DeleteItem', 'dynamodb:PutItem'], but the template grants only "
-        "['dynamodb:PutItem']"
+        f"{SUBJECT.name}: may {sorted([*granted, WIDENED])}, but the template grants only {granted}"
     ]
 
 
@@ -113,12 +121,12 @@ def test_redeploying_after_one_handler_changes_updates_only_that_function(
     template = sam.load()
     deploy(template, buildroot, target)
     before = code_hashes(target)
-    rebuild_with_change(buildroot / ADD_ZIP)
+    rebuild_with_change(buildroot / SUBJECT_ZIP)
     deployed = deploy(template, buildroot, target)
     after = code_hashes(target)
     assert verify(template, deployed, buildroot, target) == []
     changed = {name for name in before if before[name] != after[name]}
-    assert changed == {"calculator-rehearsal-add"}
+    assert changed == {SUBJECT_NAME}
 
 
 def test_guard_parameters_reach_the_deployed_functions(buildroot: Path) -> None:
@@ -137,14 +145,14 @@ def test_guard_parameters_reach_the_deployed_functions(buildroot: Path) -> None:
         deployed = deploy(template, buildroot, target)
         assert verify(template, deployed, buildroot, target) == []
         concurrency = target.client("lambda").get_function_concurrency(
-            FunctionName="calculator-rehearsal-add"
+            FunctionName=SUBJECT_NAME
         )
         assert concurrency["ReservedConcurrentExecutions"] == 3
         enforced, _ = guards(deployed, sam.parameter_values(template, target.parameters))
         assert '"https://login.example.com/"' in enforced[0]
         assert "2 requests/s" in enforced[1]
         config = target.client("lambda").get_function_configuration(
-            FunctionName="calculator-rehearsal-add"
+            FunctionName=SUBJECT_NAME
         )
         assert str(config["Environment"]["Variables"]["HISTORY_RETENTION_DAYS"]) == "7"
 
@@ -163,12 +171,12 @@ def test_a_template_without_ttl_or_honest_throttling_is_caught(
     target = one_target
     template = sam.load()
     changed: dict[str, Any] = copy.deepcopy(template)
-    del changed["Resources"]["HistoryTable"]["Properties"]["TimeToLiveSpecification"]
+    del changed["Resources"][TABLE]["Properties"]["TimeToLiveSpecification"]
     settings = changed["Resources"]["HttpApi"]["Properties"]["DefaultRouteSettings"]
     settings["ThrottlingRateLimit"] = 10_000
     deployed = deploy(changed, buildroot, target)
     problems = verify(changed, deployed, buildroot, target)
     assert problems == [
         "stage $default: throttling is {'ThrottlingBurstLimit': '20', 'ThrottlingRateLimit': 10000}",
-        "table HistoryTable: no TTL (TimeToLiveSpecification is {})",
+        f"table {TABLE}: no TTL (TimeToLiveSpecification is {{}})",
     ]
