@@ -18,7 +18,7 @@ import pytest
 from lambda_devkit import service_spec
 from lambda_devkit.testing.answers import API_GATEWAY, Answer, load
 from lambda_devkit.testing.dist import lay_out_dist
-from lambda_devkit.testing.local_server import PATIENCE_S, Server, start, stop
+from lambda_devkit.testing.local_server import PATIENCE_S, Server, serving
 
 # What the service answers, request by request (also rendered into docs/api.md).
 ANSWERS = load(Path("tests/calculator/answers.toml"))
@@ -39,9 +39,8 @@ def buildroot(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(buildroot: Path) -> Iterator[Server]:
-    running = start(buildroot)
-    yield running
-    stop(running)
+    with serving(buildroot) as running:
+        yield running
 
 
 def test_every_route_answers_and_history_reflects_the_calls(server: Server) -> None:

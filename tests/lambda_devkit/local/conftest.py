@@ -19,8 +19,7 @@ from lambda_devkit.testing.local_server import (
     PATIENCE_S,
     Emulator,
     Server,
-    start,
-    stop,
+    serving,
 )
 
 
@@ -31,11 +30,9 @@ def buildroot(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(buildroot: Path) -> Iterator[Server]:
-    """One `serve` for a whole test file: starting one costs seconds, a request milliseconds."""
-    running = start(buildroot)
-    yield running
-    if running.process.poll() is None:
-        stop(running)
+    """One `serve` for a whole test file."""
+    with serving(buildroot) as running:
+        yield running
 
 
 @pytest.fixture

@@ -16,8 +16,9 @@ import time
 import urllib.error
 import urllib.request
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -220,6 +221,18 @@ def start(
     server._reader = threading.Thread(target=server.read_log, daemon=True)
     server._reader.start()
     return server
+
+
+@contextmanager
+def serving(buildroot: Path) -> Iterator[Server]:
+    """`start`, and `stop` at the end unless the server has already exited: a test file's one
+    `serve` (starting one costs seconds, a request milliseconds)."""
+    running = start(buildroot)
+    try:
+        yield running
+    finally:
+        if running.process.poll() is None:
+            stop(running)
 
 
 def stop(server: Server) -> tuple[int, set[int]]:
