@@ -39,7 +39,8 @@ def test_the_document_is_valid_openapi_3_1(document: dict[str, Any]) -> None:
 def test_the_validator_refuses_a_broken_document(document: dict[str, Any]) -> None:
     # The check above can fail: a response without its required description is invalid.
     broken = json.loads(json.dumps(document))
-    del broken["paths"]["/add"]["post"]["responses"]["200"]["description"]
+    operation = next(iter(next(iter(broken["paths"].values())).values()))  # the first route's
+    del operation["responses"]["200"]["description"]
     with pytest.raises(OpenAPIValidationError):
         validate(broken)
 
