@@ -259,7 +259,9 @@ def function_names(
     values = parameter_values(template, {"Stage": stage, **(overrides or {})})
     return {
         f.name: str(
-            resolve(template, template["Resources"][f.resource]["Properties"]["FunctionName"], values)
+            resolve(
+                template, template["Resources"][f.resource]["Properties"]["FunctionName"], values
+            )
         )
         for f in functions(template)
     }

@@ -27,7 +27,9 @@ SUBJECT_ZIP = SUBJECT.artifact
 SUBJECT_NAME = service_spec.function_names("rehearsal")[SUBJECT.name]  # as deployed
 # Its table, and an action on it the template does not grant it.
 TABLE = SUBJECT.table_grants[0][0]
-WIDENED = next(a for a in ("dynamodb:DeleteItem", "dynamodb:DeleteTable") if a not in SUBJECT.table_actions)
+WIDENED = next(
+    a for a in ("dynamodb:DeleteItem", "dynamodb:DeleteTable") if a not in SUBJECT.table_actions
+)
 
 
 @pytest.fixture
@@ -144,16 +146,12 @@ def test_guard_parameters_reach_the_deployed_functions(buildroot: Path) -> None:
         )
         deployed = deploy(template, buildroot, target)
         assert verify(template, deployed, buildroot, target) == []
-        concurrency = target.client("lambda").get_function_concurrency(
-            FunctionName=SUBJECT_NAME
-        )
+        concurrency = target.client("lambda").get_function_concurrency(FunctionName=SUBJECT_NAME)
         assert concurrency["ReservedConcurrentExecutions"] == 3
         enforced, _ = guards(deployed, sam.parameter_values(template, target.parameters))
         assert '"https://login.example.com/"' in enforced[0]
         assert "2 requests/s" in enforced[1]
-        config = target.client("lambda").get_function_configuration(
-            FunctionName=SUBJECT_NAME
-        )
+        config = target.client("lambda").get_function_configuration(FunctionName=SUBJECT_NAME)
         assert str(config["Environment"]["Variables"]["HISTORY_RETENTION_DAYS"]) == "7"
 
 
