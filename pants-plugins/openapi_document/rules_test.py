@@ -106,3 +106,72 @@ def test_a_failing_generator_fails_the_package_with_its_message(rule_runner: Rul
             'openapi_document(name="doc", generator="gen.write", args=["--fail"], '
             'dependencies=["src/gen/write.py", "infra:t"])',
         )
+
+
+# Documents the module its argument names: its ROUTES, what its CALLBACKS return, and a nonce,
+# which is new on every run (so an unchanged nonce means the run's result came from a cache).
+DOCUMENTING_GENERATOR = """\
+import importlib, json, os, pathlib, sys
+args = sys.argv[1:]
+module = importlib.import_module(args[0])
+output = pathlib.Path(args[args.index("--output") + 1])
+output.write_text(json.dumps({
+    "routes": module.ROUTES,
+    "callbacks": [callback() for callback in module.CALLBACKS],
+    "nonce": os.urandom(8).hex(),
+}))
+"""
+SERVICE = """\
+ROUTES = ["/add"]
+CALLBACKS = []
+
+
+def remember(function):
+    CALLBACKS.append(function)
+
+
+def logic(a, b):
+    return a + b  # the edit below changes this line
+"""
+DOCUMENTED = (
+    'openapi_document(name="doc", generator="gen.document", args=["svc.api"], '
+    'dependencies=["src/gen/document.py", "src/svc/api.py"])'
+)
+
+
+def documented(rule_runner: RuleRunner, service: str) -> dict[str, object]:
+    rule_runner.write_files(
+        {
+            "src/gen/document.py": DOCUMENTING_GENERATOR,
+            "src/svc/__init__.py": "",
+            "src/svc/api.py": service,
+            "src/svc/BUILD": "python_sources()",
+        }
+    )
+    document: dict[str, object] = json.loads(package(rule_runner, DOCUMENTED)[1]["openapi.json"])
+    return document
+
+
+def test_an_edit_to_code_the_generator_never_runs_is_answered_from_the_cache(
+    rule_runner: RuleRunner,
+) -> None:
+    first = documented(rule_runner, SERVICE)
+    assert first["routes"] == ["/add"] and first["callbacks"] == []
+    # The function's body and a comment: the skeleton the generator reads is unchanged.
+    edited = SERVICE.replace("return a + b  # the edit", "return b + a  # an edit")
+    assert documented(rule_runner, edited) == first
+    # Module-level code runs at import: the generator runs again.
+    moved = documented(rule_runner, SERVICE.replace('["/add"]', '["/add", "/sum"]'))
+    assert moved["routes"] == ["/add", "/sum"] and moved["nonce"] != first["nonce"]
+
+
+def test_a_function_the_skeleton_stripped_but_the_generator_runs_is_run_from_the_sources(
+    rule_runner: RuleRunner,
+) -> None:
+    # `compute` is only passed on inside a function, so the skeleton guesses it never runs; the
+    # generator calls it, the tripwire fires, and the document comes from the full sources.
+    service = SERVICE + (
+        "\n\ndef compute():\n    return 'computed'\n\n\n"
+        "def setup():\n    remember(compute)\n\n\nsetup()\n"
+    )
+    assert documented(rule_runner, service)["callbacks"] == ["computed"]

@@ -1,15 +1,20 @@
-"""The generator in process: the routers' declarations must be the template's routes."""
+"""The generator in process: the routers' declarations must be the template's routes, and the
+document `./pants package` builds from a skeleton of the service is the one its sources give."""
 
 from __future__ import annotations
 
 import copy
+import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from lambda_devkit import service_spec
 from lambda_devkit.openapi.document import ContractError, Info, build
+from lambda_devkit.openapi.main import render
+from lambda_devkit.testing.dist import packaged
 
 INFO = Info(title="T", version="1.0.0")
 
@@ -43,3 +48,11 @@ def test_a_declared_route_the_template_does_not_route_is_refused() -> None:
     refusal = f"declares {route.method} {re.escape(route.path)}, which the template does not"
     with pytest.raises(ContractError, match=refusal):
         build(INFO, changed)
+
+
+def test_the_packaged_document_is_the_one_the_full_sources_give() -> None:
+    # The openapi_document rule runs the generator on a skeleton of the handlers' code
+    # (pants-plugins/openapi_document/skeleton.py); here it runs on the code itself.
+    packaged_text = packaged(Path("openapi.json")).read_text()
+    info = json.loads(packaged_text)["info"]
+    assert render(build(Info(**info), template())) == packaged_text
