@@ -130,14 +130,17 @@ class Skeleton:
 
 
 def _skeleton_process(
-    python: PythonExecutable, argv: tuple[str, ...], input_digest: Digest, **kwargs: object
+    python: PythonExecutable, command: str, files: tuple[str, ...], inputs: Digest, what: str
 ) -> Process:
+    """`skeleton.py names` writes NAMES from the generator's files; `reduce` reads it and
+    rewrites the documented files in place."""
     return Process(
         # -s: no user site-packages; the standard library is all the script needs.
-        argv=(python.path, "-s", SKELETON_SCRIPT, *argv),
-        input_digest=input_digest,
+        argv=(python.path, "-s", SKELETON_SCRIPT, command, NAMES, *files),
+        input_digest=inputs,
+        output_files=(NAMES,) if command == "names" else files,
+        description=f"{what} ({len(files)} files)",
         level=LogLevel.DEBUG,
-        **kwargs,  # type: ignore[arg-type]
     )
 
 
@@ -150,28 +153,18 @@ async def make_skeleton(request: SkeletonRequest) -> Skeleton:
     )
     # The generator's names: a cache hit for as long as the generator itself is unchanged.
     kept = await Get(Digest, DigestSubset(request.sources.digest, PathGlobs(request.kept)))
+    kept_inputs = await Get(Digest, MergeDigests([kept, script]))
     names = await Get(
         FallibleProcessResult,
-        _skeleton_process(
-            python,
-            ("names", NAMES, *request.kept),
-            await Get(Digest, MergeDigests([kept, script])),
-            output_files=(NAMES,),
-            description=f"Names the OpenAPI generator's {len(request.kept)} files use",
-        ),
+        _skeleton_process(python, "names", request.kept, kept_inputs, "Names the generator uses"),
     )
     if names.exit_code != 0:
         return Skeleton(None)
     reduced = await Get(Digest, DigestSubset(request.sources.digest, PathGlobs(request.reduced)))
+    inputs = await Get(Digest, MergeDigests([reduced, script, names.output_digest]))
     result = await Get(
         FallibleProcessResult,
-        _skeleton_process(
-            python,
-            ("reduce", NAMES, *request.reduced),
-            await Get(Digest, MergeDigests([reduced, script, names.output_digest])),
-            output_files=request.reduced,
-            description=f"Skeleton of {len(request.reduced)} documented files",
-        ),
+        _skeleton_process(python, "reduce", request.reduced, inputs, "Skeleton of documented code"),
     )
     if result.exit_code != 0:
         return Skeleton(None)  # e.g. a syntax error, which the run on the full sources reports
