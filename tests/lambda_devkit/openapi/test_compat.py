@@ -171,3 +171,35 @@ def test_update_refuses_a_breaking_change_and_writes_a_compatible_one(tmp_path: 
     built.write_text(main.render(changed(lambda d: d["info"].update(title="New"))))
     assert main.main(args) == 0
     assert json.loads(committed.read_text())["info"]["title"] == "New"
+
+
+@pytest.mark.parametrize(
+    ("part", "before", "after"),
+    [
+        ("major", 'VERSION = "1.4.2"  # kept', 'VERSION = "2.0.0"  # kept'),
+        ("minor", "VERSION = '1.4.2'", "VERSION = '1.5.0'"),
+    ],
+)
+def test_bump_raises_only_the_version_string(
+    tmp_path: Path, part: str, before: str, after: str
+) -> None:
+    info = tmp_path / "api_contract.py"
+    info.write_text(f'"""Doc: VERSION = "1.4.2" here is prose."""\nTITLE = "T"\n{before}\n')
+    assert main.main(["bump", part, str(info)]) == 0
+    assert (
+        info.read_text() == f'"""Doc: VERSION = "1.4.2" here is prose."""\nTITLE = "T"\n{after}\n'
+    )
+
+
+@pytest.mark.parametrize(
+    ("source", "problem"),
+    [("TITLE = 'T'\n", "has no single"), ("VERSION = 'one'\n", "VERSION 'one' is not X.Y.Z")],
+)
+def test_bump_names_what_it_cannot_bump(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], source: str, problem: str
+) -> None:
+    info = tmp_path / "api_contract.py"
+    info.write_text(source)
+    assert main.main(["bump", "major", str(info)]) == 1
+    assert problem in capsys.readouterr().err
+    assert info.read_text() == source

@@ -7,6 +7,8 @@ check [--built P] [--committed P]   the built document against the committed cop
                                     version bump (naming each change)
 update [--built P] [--committed P]  copy the built document over the committed one, after the
                                     breaking-change check (so a breaking change needs the bump)
+bump major|minor FILE               raise VERSION in FILE, the --info module's source (1.4.2 ->
+                                    2.0.0 or 1.5.0), editing only that string
 
 MODULE holds the service's own facts: TITLE, VERSION and DESCRIPTION (calculator.api_contract).
 """
@@ -14,8 +16,10 @@ MODULE holds the service's own facts: TITLE, VERSION and DESCRIPTION (calculator
 from __future__ import annotations
 
 import argparse
+import ast
 import importlib
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -95,6 +99,39 @@ def check(built_path: Path, committed_path: Path, *, allow_drift: bool = False) 
     return problems
 
 
+def bump(path: Path, part: str) -> str:
+    """Raises the `VERSION = "X.Y.Z"` assignment in `path` in place; returns the new version."""
+    try:
+        source = path.read_text()
+    except FileNotFoundError:
+        raise ContractError(f"no file {path} (the --info module's source)") from None
+    found = [
+        node.value
+        for node in ast.parse(source, str(path)).body
+        if isinstance(node, ast.Assign)
+        and [getattr(t, "id", None) for t in node.targets] == ["VERSION"]
+    ]
+    if len(found) != 1 or not isinstance(found[0], ast.Constant):
+        raise ContractError(f'{path} has no single `VERSION = "X.Y.Z"` to bump')
+    literal = found[0]
+    match = re.fullmatch(r"(\d+)\.(\d+)\.(\d+)", str(literal.value))
+    if match is None:
+        raise ContractError(f"{path}:{literal.lineno}: VERSION {literal.value!r} is not X.Y.Z")
+    major, minor = int(match[1]), int(match[2])
+    version = f"{major + 1}.0.0" if part == "major" else f"{major}.{minor + 1}.0"
+    lines = source.splitlines(keepends=True)
+    line = lines[literal.lineno - 1].encode()
+    if literal.end_lineno != literal.lineno:
+        raise ContractError(f"{path}:{literal.lineno}: VERSION's string spans lines")
+    # Only the string literal changes: the code and comments around it stay.
+    start, end = literal.col_offset, literal.end_col_offset or len(line)
+    quote = "'" if line[start:end].startswith(b"'") else '"'
+    new = line[:start] + f"{quote}{version}{quote}".encode() + line[end:]
+    lines[literal.lineno - 1] = new.decode()
+    path.write_text("".join(lines))
+    return version
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -105,8 +142,14 @@ def main(argv: list[str] | None = None) -> int:
         command = commands.add_parser(name)
         command.add_argument("--built", type=Path, default=BUILT)
         command.add_argument("--committed", type=Path, default=COMMITTED)
+    bump_command = commands.add_parser("bump", help="raise the version a breaking change needs")
+    bump_command.add_argument("part", choices=("major", "minor"))
+    bump_command.add_argument("file", type=Path, help="the --info module's source file")
     args = parser.parse_args(argv)
     try:
+        if args.command == "bump":
+            print(f"openapi: VERSION in {args.file} is now {bump(args.file, args.part)}")
+            return 0
         if args.command == "build":
             text = render(build(info_of(args.info)))
             args.output.parent.mkdir(parents=True, exist_ok=True)

@@ -128,7 +128,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  from {TEMPLATE}: {', '.join(f'{s}.{n}' for s, n in entries)}")
     print(
         "Next: a removed route breaks its clients, so bump the API's major version (the\n"
-        "VERSION the contract's --info module keeps; docs/api-contract.md), then\n"
+        "VERSION the contract's --info module keeps; docs/api-contract.md):\n"
+        "  ./pants run src/python/lambda_devkit/openapi/main.py -- bump major <its file>\n"
+        "then\n"
         "  ./pants package :: && ./pants run src/python/lambda_devkit/openapi/main.py -- update\n"
         "then ./pants tailor --check update-build-files --check lint check test package ::"
     )
