@@ -102,6 +102,17 @@ def pants_toml_args() -> list[str]:
     ]
 
 
+def python_infer_args() -> list[str]:
+    """pants.toml's [python-infer] parser, for rule runners that infer dependencies.
+
+    The Rust parser reads imports in the engine; without this flag Pants 2.17 runs a Python
+    process per file, which also needs an interpreter found first. (Only for runners that
+    register dependency inference: an option of a scope nobody registered is an error.)
+    """
+    use_rust_parser = toml.loads(Path(PANTS_TOML).read_text())["python-infer"]["use_rust_parser"]
+    return [f"--python-infer-use-rust-parser={json.dumps(use_rust_parser)}"]
+
+
 def lint_tool_args(scope: str) -> list[str]:
     """pants.toml's pins for the external linter `scope` (e.g. `actionlint`), as flags.
 

@@ -35,7 +35,7 @@ from aws_lambda_backport.rules import (
     PythonAwsLambdaFunctionFieldSet,
     PythonAwsLambdaLayerFieldSet,
 )
-from plugin_testing import ENV_INHERIT, pants_toml_args
+from plugin_testing import ENV_INHERIT, pants_toml_args, python_infer_args
 
 PROJECT = {
     "src/app/BUILD": """\
@@ -114,7 +114,8 @@ def make_rule_runner(*, isolated_local_store: bool = False) -> RuleRunner:
         isolated_local_store=isolated_local_store,
     )
     runner.set_options(
-        ["--source-root-patterns=['src']", *pants_toml_args()], env_inherit=ENV_INHERIT
+        ["--source-root-patterns=['src']", *pants_toml_args(), *python_infer_args()],
+        env_inherit=ENV_INHERIT,
     )
     runner.write_files(PROJECT)
     return runner

@@ -21,7 +21,7 @@ from pants.testutil.rule_runner import RuleRunner
 
 from mypy_cache_backport import register
 from mypy_cache_backport.rules import CHECKOUT_INDEPENDENT_DIR
-from plugin_testing import ENV_INHERIT, pants_toml_args
+from plugin_testing import ENV_INHERIT, pants_toml_args, python_infer_args
 
 # The repo's own mypy lockfile, in the sandbox through a `file` target.
 MYPY_LOCK = "3rdparty/python/mypy.lock"
@@ -34,6 +34,7 @@ def check(rule_runner: RuleRunner) -> CheckResults:
             "--mypy-install-from-resolve=mypy",
             "--mypy-requirements=['mypy']",
             *pants_toml_args(),
+            *python_infer_args(),
         ],
         env_inherit=ENV_INHERIT,
     )

@@ -20,7 +20,7 @@ from pants.testutil.rule_runner import RuleRunner
 
 from openapi_document import register
 from openapi_document.rules import OpenApiDocumentFieldSet
-from plugin_testing import ENV_INHERIT, pants_toml_args
+from plugin_testing import ENV_INHERIT, pants_toml_args, python_infer_args
 
 # Writes its arguments and a file of its closure, read at its build-root path, as JSON.
 GENERATOR = """\
@@ -52,7 +52,8 @@ def rule_runner() -> RuleRunner:
         ],
     )
     runner.set_options(
-        ["--source-root-patterns=['/src']", *pants_toml_args()], env_inherit=ENV_INHERIT
+        ["--source-root-patterns=['/src']", *pants_toml_args(), *python_infer_args()],
+        env_inherit=ENV_INHERIT,
     )
     runner.write_files(
         {
