@@ -1,4 +1,11 @@
-"""Builds real Lambda zips with the backported targets and inspects what is inside."""
+"""Builds real Lambda zips with the backported targets and inspects what is inside.
+
+One rule runner serves the whole module (a fresh engine and store per test rebuilt the same
+zips and PEXes again and again): each test uses targets of its own, or ones no test changes, so
+the tests stay independent of each other and of their order. Its store is its own, empty at the
+start, so everything it builds is really built: the reproducibility test compares its builds
+with those of a second runner, in another build root with another empty store.
+"""
 
 from __future__ import annotations
 
@@ -48,6 +55,16 @@ python_aws_lambda_function(
     dependencies=["!!src/lib"],
     include_requirements=False,
 )
+# The same function without bytecode: upstream's zip exactly, to compare with pex's.
+python_aws_lambda_function(
+    name="lambda-no-bytecode",
+    handler="handler.py:handle",
+    runtime="python3.13",
+    architecture="arm64",
+    dependencies=["!!src/lib"],
+    include_requirements=False,
+    include_bytecode=False,
+)
 """,
     "src/app/handler.py": "from lib.greeting import greet\n\ndef handle(event, context):\n"
     "    return greet(event)\n",
@@ -59,6 +76,13 @@ python_aws_lambda_layer(
     runtime="python3.13",
     dependencies=[":lib", ":marker"],
     include_requirements=False,
+)
+python_aws_lambda_layer(
+    name="layer-no-bytecode",
+    runtime="python3.13",
+    dependencies=[":lib", ":marker"],
+    include_requirements=False,
+    include_bytecode=False,
 )
 """,
     # A set constant: marshalled in hash order before Python 3.11, so reproducible bytecode
@@ -76,6 +100,7 @@ python_aws_lambda_function(
     architecture="arm64",
     dependencies=["src/app", "!!src/lib"],
     include_requirements=True,
+    include_bytecode=False,
 )
 """,
     # A layer of a real third-party requirement (a pure wheel from PyPI): the pex path.
@@ -92,7 +117,7 @@ python_aws_lambda_layer(
 }
 
 
-def make_rule_runner(*, isolated_local_store: bool = False) -> RuleRunner:
+def make_rule_runner() -> RuleRunner:
     runner = RuleRunner(
         rules=[
             *register.rules(),
@@ -110,8 +135,9 @@ def make_rule_runner(*, isolated_local_store: bool = False) -> RuleRunner:
             ResourceTarget,
             FileTarget,
         ],
-        # Its own build root and its own store: nothing a previous build cached can answer.
-        isolated_local_store=isolated_local_store,
+        # Its own build root and its own, empty store: nothing an earlier build cached can
+        # answer for what this runner builds.
+        isolated_local_store=True,
     )
     runner.set_options(
         ["--source-root-patterns=['src']", *pants_toml_args(), *python_infer_args()],
@@ -121,8 +147,9 @@ def make_rule_runner(*, isolated_local_store: bool = False) -> RuleRunner:
     return runner
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def rule_runner() -> RuleRunner:
+    """The module's runner: a test may add targets of its own, and changes no one else's."""
     return make_rule_runner()
 
 
@@ -149,8 +176,16 @@ def build_zip(
 
 
 FUNCTION = (Address("src/app", target_name="lambda"), PythonAwsLambdaFunctionFieldSet)
+FUNCTION_NO_BYTECODE = (
+    Address("src/app", target_name="lambda-no-bytecode"),
+    PythonAwsLambdaFunctionFieldSet,
+)
 FUNCTION_VIA_PEX = (Address("src/via_pex", target_name="lambda"), PythonAwsLambdaFunctionFieldSet)
 SOURCES_LAYER = (Address("src/lib", target_name="layer"), PythonAwsLambdaLayerFieldSet)
+SOURCES_LAYER_NO_BYTECODE = (
+    Address("src/lib", target_name="layer-no-bytecode"),
+    PythonAwsLambdaLayerFieldSet,
+)
 REQUIREMENTS_LAYER = (Address("src/reqs", target_name="layer"), PythonAwsLambdaLayerFieldSet)
 
 
@@ -185,17 +220,7 @@ def test_source_only_zip_is_the_zip_pex_would_write(rule_runner: RuleRunner) -> 
     difference from `pex3 venv create --layout flat-zipped` fails here. Without bytecode, so
     that this is upstream's zip exactly.
     """
-    rule_runner.write_files(
-        {
-            f"{address.spec_path}/BUILD": (
-                PROJECT[f"{address.spec_path}/BUILD"].replace(
-                    "    name=", "    include_bytecode=False,\n    name=", 1
-                )
-            )
-            for address, _ in (FUNCTION, FUNCTION_VIA_PEX)
-        }
-    )
-    in_rule = build_zip(rule_runner, *FUNCTION)
+    in_rule = build_zip(rule_runner, *FUNCTION_NO_BYTECODE)
     via_pex = build_zip(rule_runner, *FUNCTION_VIA_PEX)
     with zipfile.ZipFile(io.BytesIO(in_rule)) as archive:
         names = archive.namelist()
@@ -248,14 +273,7 @@ def test_bytecode_is_what_python313_loads_from_a_read_only_tree(
 
 
 def test_include_bytecode_false_ships_sources_only(rule_runner: RuleRunner) -> None:
-    rule_runner.write_files(
-        {
-            "src/lib/BUILD": PROJECT["src/lib/BUILD"].replace(
-                "    name=", "    include_bytecode=False,\n    name="
-            )
-        }
-    )
-    _, files = build(rule_runner, *SOURCES_LAYER)
+    _, files = build(rule_runner, *SOURCES_LAYER_NO_BYTECODE)
     assert set(files) == {"python/lib/greeting.py", "python/lib/py.typed"}
 
 
@@ -268,24 +286,42 @@ def test_requirements_layer_is_built_by_pex(rule_runner: RuleRunner) -> None:
 
 
 def test_a_changed_source_changes_the_zip(rule_runner: RuleRunner) -> None:
-    first = build_zip(rule_runner, *SOURCES_LAYER)
-    rule_runner.write_files({"src/lib/greeting.py": "def greet(name):\n    return name\n"})
-    assert build_zip(rule_runner, *SOURCES_LAYER) != first
+    # A layer of its own, so that the edit changes nothing another test builds.
+    rule_runner.write_files(
+        {
+            "src/changing/BUILD": "python_sources()\npython_aws_lambda_layer(name='layer', "
+            "runtime='python3.13', dependencies=[':changing'], include_requirements=False)",
+            "src/changing/greeting.py": "def greet(name):\n    return 'hello ' + name\n",
+        }
+    )
+    layer = (Address("src/changing", target_name="layer"), PythonAwsLambdaLayerFieldSet)
+    first = build_zip(rule_runner, *layer)
+    rule_runner.write_files({"src/changing/greeting.py": "def greet(name):\n    return name\n"})
+    assert build_zip(rule_runner, *layer) != first
+
+
+@pytest.fixture(scope="module")
+def second_rule_runner() -> RuleRunner:
+    """A second runner, for the reproducibility test only: another build root, another store."""
+    return make_rule_runner()
 
 
 @pytest.mark.parametrize(
     "artifact",
-    [FUNCTION, SOURCES_LAYER, REQUIREMENTS_LAYER],
-    ids=["function-in-rule", "layer-in-rule", "requirements-layer-via-pex"],
+    [FUNCTION, REQUIREMENTS_LAYER],
+    ids=["function-in-rule", "requirements-layer-via-pex"],
 )
 def test_zips_are_reproducible_across_independent_builds(
+    rule_runner: RuleRunner,
+    second_rule_runner: RuleRunner,
     artifact: tuple[Address, type[PackageFieldSet]],
 ) -> None:
-    """Two builds in separate build roots with separate stores: no engine memo, no process cache
-    and no earlier output can answer for the second one, so equal bytes come from the build."""
-    first, second = (make_rule_runner(isolated_local_store=True) for _ in range(2))
-    assert first.build_root != second.build_root
-    assert build_zip(first, *artifact) == build_zip(second, *artifact)
+    """Two builds in separate build roots with separate stores, each empty when its runner
+    started: no engine memo, no process cache and no earlier output can answer for either, so
+    equal bytes come from the build. One artifact per path: the zip written in the rule and the
+    one pex lays out, each with the bytecode compiled into it."""
+    assert rule_runner.build_root != second_rule_runner.build_root
+    assert build_zip(rule_runner, *artifact) == build_zip(second_rule_runner, *artifact)
 
 
 @pytest.mark.parametrize("architecture", ["x86_64", "arm64"])
@@ -294,12 +330,12 @@ def test_architecture_selects_the_bundled_complete_platform(
 ) -> None:
     rule_runner.write_files(
         {
-            "src/arch/BUILD": f"python_aws_lambda_layer(name='l', runtime='python3.13', "
-            f"architecture='{architecture}', dependencies=['src/lib'])"
+            f"src/arch_{architecture}/BUILD": f"python_aws_lambda_layer(name='l', "
+            f"runtime='python3.13', architecture='{architecture}', dependencies=['src/lib'])"
         }
     )
     field_set = PythonAwsLambdaLayerFieldSet.create(
-        rule_runner.get_target(Address("src/arch", target_name="l"))
+        rule_runner.get_target(Address(f"src/arch_{architecture}", target_name="l"))
     )
     platforms = rule_runner.request(
         LambdaPlatforms,
@@ -327,8 +363,13 @@ def test_unknown_architecture_is_rejected(rule_runner: RuleRunner) -> None:
             "architecture='sparc', dependencies=['src/lib'])"
         }
     )
-    with pytest.raises(ExecutionError, match="sparc"):
-        rule_runner.get_target(Address("src/bad", target_name="l"))
+    try:
+        with pytest.raises(ExecutionError, match="sparc"):
+            rule_runner.get_target(Address("src/bad", target_name="l"))
+    finally:
+        # A BUILD file that fails to load fails whatever reads every target (dependency
+        # inference does): leave none behind for the other tests.
+        rule_runner.write_files({"src/bad/BUILD": ""})
 
 
 def test_runtime_and_complete_platforms_together_are_refused(rule_runner: RuleRunner) -> None:
