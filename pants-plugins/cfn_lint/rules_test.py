@@ -41,8 +41,10 @@ FROM_RESOLVE = [
 ]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def rule_runner() -> RuleRunner:
+    """One runner for the module, so cfn-lint's PEX is built once: each test lints a template in
+    a directory of its own."""
     runner = RuleRunner(
         rules=[*register.rules(), QueryRule(LintResult, [CfnLintRequest.Batch])],
         target_types=[*register.target_types()],
@@ -51,34 +53,35 @@ def rule_runner() -> RuleRunner:
     return runner
 
 
-def lint(rule_runner: RuleRunner, template: str, options: list[str]) -> LintResult:
-    """cfn-lint's result on `template`, as `pants lint infra:` would get it."""
+def lint(rule_runner: RuleRunner, directory: str, template: str, options: list[str]) -> LintResult:
+    """cfn-lint's result on `template`, as `pants lint <directory>:` would get it."""
     rule_runner.set_options([*options, *pants_toml_args()], env_inherit=ENV_INHERIT)
     rule_runner.write_files(
         {
-            "infra/template.yaml": template,
-            "infra/BUILD": "cloudformation_templates(sources=['template.yaml'])",
+            f"{directory}/template.yaml": template,
+            f"{directory}/BUILD": "cloudformation_templates(sources=['template.yaml'])",
         }
     )
-    target = rule_runner.get_target(Address("infra"))
+    target = rule_runner.get_target(Address(directory))
     (partition,) = Partitions.single_partition([CfnLintFieldSet.create(target)])
     batch = CfnLintRequest.Batch("", partition.elements, partition.metadata)
     return rule_runner.request(LintResult, [batch])
 
 
 def test_passes_a_valid_template(rule_runner: RuleRunner) -> None:
-    result = lint(rule_runner, TEMPLATE, FROM_RESOLVE)
+    result = lint(rule_runner, "valid", TEMPLATE, FROM_RESOLVE)
     assert result.exit_code == 0, result.stdout
 
 
 def test_rejects_an_unknown_runtime(rule_runner: RuleRunner) -> None:
-    result = lint(rule_runner, TEMPLATE.replace("python3.13", "python9.99"), FROM_RESOLVE)
+    template = TEMPLATE.replace("python3.13", "python9.99")
+    result = lint(rule_runner, "unknown_runtime", template, FROM_RESOLVE)
     assert result.exit_code != 0
     # One parseable line per finding: file, line and column, then the rule and the message.
-    assert "infra/template.yaml:7:" in result.stdout
+    assert "unknown_runtime/template.yaml:7:" in result.stdout
     assert "python9.99" in result.stdout
 
 
 def test_refuses_to_run_without_a_resolve(rule_runner: RuleRunner) -> None:
     with pytest.raises(ExecutionError, match="install_from_resolve"):
-        lint(rule_runner, TEMPLATE, [])
+        lint(rule_runner, "no_resolve", TEMPLATE, [])
