@@ -34,8 +34,10 @@ output.write_text(json.dumps({"args": args, "template": pathlib.Path("infra/t.ya
 """
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def rule_runner() -> RuleRunner:
+    """One runner for the module, so that the generators' PEXes are built once: each test
+    packages a target of its own, in a directory of its own."""
     runner = RuleRunner(
         rules=[
             *register.rules(),
@@ -67,9 +69,12 @@ def rule_runner() -> RuleRunner:
     return runner
 
 
-def package(rule_runner: RuleRunner, build: str) -> tuple[BuiltPackage, dict[str, bytes]]:
-    rule_runner.write_files({"api/BUILD": build})
-    target = rule_runner.get_target(Address("api", target_name="doc"))
+def package(
+    rule_runner: RuleRunner, directory: str, build: str
+) -> tuple[BuiltPackage, dict[str, bytes]]:
+    """Packages the `doc` target that `build` declares, as `<directory>/BUILD`."""
+    rule_runner.write_files({f"{directory}/BUILD": build})
+    target = rule_runner.get_target(Address(directory, target_name="doc"))
     built = rule_runner.request(BuiltPackage, [OpenApiDocumentFieldSet.create(target)])
     contents = rule_runner.request(DigestContents, [built.digest])
     return built, {c.path: c.content for c in contents}
@@ -78,6 +83,7 @@ def package(rule_runner: RuleRunner, build: str) -> tuple[BuiltPackage, dict[str
 def test_the_document_is_what_the_generator_writes(rule_runner: RuleRunner) -> None:
     built, files = package(
         rule_runner,
+        "api_default",
         'openapi_document(name="doc", generator="gen.write", args=["build", "--title", "T"], '
         'dependencies=["src/gen/write.py", "infra:t"])',
     )
@@ -93,6 +99,7 @@ def test_the_document_is_what_the_generator_writes(rule_runner: RuleRunner) -> N
 def test_output_path_places_the_document(rule_runner: RuleRunner) -> None:
     built, files = package(
         rule_runner,
+        "api_output_path",
         'openapi_document(name="doc", generator="gen.write", output_path="api/v1.json", '
         'dependencies=["src/gen/write.py", "infra:t"])',
     )
@@ -104,6 +111,7 @@ def test_a_failing_generator_fails_the_package_with_its_message(rule_runner: Rul
     with pytest.raises(ExecutionError, match="the routes disagree with the template"):
         package(
             rule_runner,
+            "api_failing",
             'openapi_document(name="doc", generator="gen.write", args=["--fail"], '
             'dependencies=["src/gen/write.py", "infra:t"])',
         )
@@ -134,35 +142,39 @@ def remember(function):
 def logic(a, b):
     return a + b  # the edit below changes this line
 """
-DOCUMENTED = (
-    'openapi_document(name="doc", generator="gen.document", args=["svc.api"], '
-    'dependencies=["src/gen/document.py", "src/svc/api.py"])'
-)
 
 
-def documented(rule_runner: RuleRunner, service: str) -> dict[str, object]:
+def documented(rule_runner: RuleRunner, package_name: str, service: str) -> dict[str, object]:
+    """The document of `<package_name>.api` holding `service`: each test has a package of its
+    own, so that no test's edits reach another's document."""
     rule_runner.write_files(
         {
             "src/gen/document.py": DOCUMENTING_GENERATOR,
-            "src/svc/__init__.py": "",
-            "src/svc/api.py": service,
-            "src/svc/BUILD": "python_sources()",
+            f"src/{package_name}/__init__.py": "",
+            f"src/{package_name}/api.py": service,
+            f"src/{package_name}/BUILD": "python_sources()",
         }
     )
-    document: dict[str, object] = json.loads(package(rule_runner, DOCUMENTED)[1]["openapi.json"])
+    build = (
+        f'openapi_document(name="doc", generator="gen.document", args=["{package_name}.api"], '
+        f'dependencies=["src/gen/document.py", "src/{package_name}/api.py"])'
+    )
+    document: dict[str, object] = json.loads(
+        package(rule_runner, f"{package_name}_doc", build)[1]["openapi.json"]
+    )
     return document
 
 
 def test_an_edit_to_code_the_generator_never_runs_is_answered_from_the_cache(
     rule_runner: RuleRunner,
 ) -> None:
-    first = documented(rule_runner, SERVICE)
+    first = documented(rule_runner, "svc_edited", SERVICE)
     assert first["routes"] == ["/add"] and first["callbacks"] == []
     # The function's body and a comment: the skeleton the generator reads is unchanged.
     edited = SERVICE.replace("return a + b  # the edit", "return b + a  # an edit")
-    assert documented(rule_runner, edited) == first
+    assert documented(rule_runner, "svc_edited", edited) == first
     # Module-level code runs at import: the generator runs again.
-    moved = documented(rule_runner, SERVICE.replace('["/add"]', '["/add", "/sum"]'))
+    moved = documented(rule_runner, "svc_edited", SERVICE.replace('["/add"]', '["/add", "/sum"]'))
     assert moved["routes"] == ["/add", "/sum"] and moved["nonce"] != first["nonce"]
 
 
@@ -175,4 +187,4 @@ def test_a_function_the_skeleton_stripped_but_the_generator_runs_is_run_from_the
         "\n\ndef compute():\n    return 'computed'\n\n\n"
         "def setup():\n    remember(compute)\n\n\nsetup()\n"
     )
-    assert documented(rule_runner, service)["callbacks"] == ["computed"]
+    assert documented(rule_runner, "svc_stripped", service)["callbacks"] == ["computed"]
