@@ -25,8 +25,9 @@ jobs:
 """
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def rule_runner() -> RuleRunner:
+    """One runner for the module: each test lints a workflow in a directory of its own."""
     runner = RuleRunner(
         rules=[*register.rules(), QueryRule(LintResult, [ActionlintRequest.Batch])],
         target_types=[*register.target_types()],
@@ -35,29 +36,31 @@ def rule_runner() -> RuleRunner:
     return runner
 
 
-def lint(rule_runner: RuleRunner, workflow: str) -> LintResult:
-    """actionlint's result on `workflow`, as `pants lint .github/workflows:` would get it."""
+def lint(rule_runner: RuleRunner, directory: str, workflow: str) -> LintResult:
+    """actionlint's result on `workflow`, as `pants lint <directory>:` would get it."""
     rule_runner.write_files(
-        {"ci/workflows/ci.yml": workflow, "ci/workflows/BUILD": "github_workflows()"}
+        {f"{directory}/ci.yml": workflow, f"{directory}/BUILD": "github_workflows()"}
     )
-    target = rule_runner.get_target(Address("ci/workflows"))
+    target = rule_runner.get_target(Address(directory))
     (partition,) = Partitions.single_partition([ActionlintFieldSet.create(target)])
     batch = ActionlintRequest.Batch("", partition.elements, partition.metadata)
     return rule_runner.request(LintResult, [batch])
 
 
 def test_passes_a_valid_workflow(rule_runner: RuleRunner) -> None:
-    result = lint(rule_runner, VALID)
+    result = lint(rule_runner, "valid/workflows", VALID)
     assert result.exit_code == 0, result.stdout
 
 
 def test_rejects_an_unknown_runner_label(rule_runner: RuleRunner) -> None:
-    result = lint(rule_runner, VALID.replace("ubuntu-24.04", "ubuntu-nonesuch"))
+    workflow = VALID.replace("ubuntu-24.04", "ubuntu-nonesuch")
+    result = lint(rule_runner, "label/workflows", workflow)
     assert result.exit_code == 1
-    assert 'ci/workflows/ci.yml:4:14: label "ubuntu-nonesuch" is unknown' in result.stdout
+    assert 'label/workflows/ci.yml:4:14: label "ubuntu-nonesuch" is unknown' in result.stdout
 
 
 def test_rejects_an_undefined_expression(rule_runner: RuleRunner) -> None:
-    result = lint(rule_runner, VALID.replace("./pants test ::", "echo ${{ secret.TOKEN }}"))
+    workflow = VALID.replace("./pants test ::", "echo ${{ secret.TOKEN }}")
+    result = lint(rule_runner, "expression/workflows", workflow)
     assert result.exit_code == 1
     assert 'undefined variable "secret"' in result.stdout
