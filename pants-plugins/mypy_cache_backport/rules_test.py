@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from pathlib import Path
 
 from pants.backend.python.dependency_inference import rules as dependency_inference_rules
@@ -13,6 +14,7 @@ from pants.backend.python.typecheck.mypy import rules as upstream_mypy_rules
 from pants.backend.python.typecheck.mypy import subsystem as mypy_subsystem
 from pants.backend.python.typecheck.mypy.rules import MyPyRequest
 from pants.backend.python.typecheck.mypy.subsystem import MyPyFieldSet
+from pants.base.build_environment import get_pants_cachedir
 from pants.core.goals.check import CheckResults
 from pants.core.util_rules import config_files
 from pants.engine.addresses import Address
@@ -43,6 +45,15 @@ def check(rule_runner: RuleRunner) -> CheckResults:
 
 
 def test_mypy_leaves_its_cache_in_the_named_cache(tmp_path: Path) -> None:
+    # A named caches directory of its own, so that only this run can have written mypy's cache
+    # there. Only `mypy_cache` need be new: pex's cache (`pex_root`: interpreters, pip, wheels)
+    # is the one every rule runner shares (Pants' default directory), so a cold run does not
+    # identify interpreters, set pip up and download mypy a second time just for this test.
+    named_caches = tmp_path / "named_caches"
+    shared_pex_root = Path(get_pants_cachedir(), "named_caches", "pex_root")
+    shared_pex_root.mkdir(parents=True, exist_ok=True)
+    named_caches.mkdir()
+    (named_caches / "pex_root").symlink_to(shared_pex_root, target_is_directory=True)
     rule_runner = RuleRunner(
         rules=[
             *register.rules(),
@@ -54,20 +65,20 @@ def test_mypy_leaves_its_cache_in_the_named_cache(tmp_path: Path) -> None:
             QueryRule(CheckResults, [MyPyRequest]),
         ],
         target_types=[PythonSourcesGeneratorTarget, PythonSourceTarget],
-        # A named caches directory of its own, so only this run can have written the cache, and
-        # no process cache: the script's key no longer changes with the (throwaway) build root,
-        # so an earlier run's cached result would skip mypy, and with it the cache it writes.
-        bootstrap_args=[f"--named-caches-dir={tmp_path}", "--no-local-cache"],
+        bootstrap_args=[f"--named-caches-dir={named_caches}"],
     )
     rule_runner.write_files(
         {
             MYPY_LOCK: Path(MYPY_LOCK).read_text(),
             "src/BUILD": "python_sources()",
-            "src/app.py": "def double(x: int) -> int:\n    return 2 * x\n",
+            # A source no earlier run checked: the script's key no longer changes with the
+            # (throwaway) build root, so an unchanged one could be answered from the process
+            # cache, skipping mypy and the cache it writes. What mypy needs (its PEX) may be.
+            "src/app.py": f"def double(x: int) -> int:\n    return 2 * x\n\n# {uuid.uuid4()}\n",
         }
     )
     # Not under a hash of the build root, as upstream: see test_the_cache_key_has_no_build_root.
-    cache_db = tmp_path / "mypy_cache" / CHECKOUT_INDEPENDENT_DIR / "3.13" / "cache.db"
+    cache_db = named_caches / "mypy_cache" / CHECKOUT_INDEPENDENT_DIR / "3.13" / "cache.db"
 
     results = check(rule_runner)
     assert [result.exit_code for result in results.results] == [0]
