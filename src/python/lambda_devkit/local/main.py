@@ -319,7 +319,7 @@ def stop_when_orphaned(stop: threading.Event) -> None:
 
 
 def routes(args: argparse.Namespace) -> int:
-    """The template's routes, for people and for scripts (edit_loop_check.sh): no server."""
+    """The template's routes, for people and for scripts (serve_check.sh): no server."""
     for function in service_spec.functions():
         for route in function.routes:
             print(

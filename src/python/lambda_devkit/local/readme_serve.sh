@@ -1,7 +1,6 @@
 # shellcheck shell=bash
 # Sourced, from the build root, by the checks that run the README's local service
-# (edit_loop_check.sh, stop_check.sh, openapi/fuzz.sh), so that they run the commands a reader
-# runs:
+# (serve_check.sh, openapi/fuzz.sh), so that they run the commands a reader runs:
 #
 #     readme_serve_commands LABEL [PORT ISSUER_PORT]
 #         sets `serve` and `token_command` to README.md's serve and token commands with only

@@ -4,9 +4,10 @@
 # and negative cases, the four response checks, a fixed seed and bounded examples; any failure
 # fails the run. Run from anywhere, after `./pants package ::`:
 #
-#     src/python/lambda_devkit/openapi/fuzz.sh [--max-examples N] [--seed N]
+#     src/python/lambda_devkit/openapi/fuzz.sh [--max-examples N] [--seed N] [--url URL --token T]
 #
-# Ports are free ones found at start, so a server already on 3000/3001 does not collide.
+# With --url and --token it fuzzes a serve that is already running (local/serve_check.sh does);
+# otherwise it starts one on free ports, so a server already on 3000/3001 does not collide.
 # Throttling is lifted (--throttle-rate/--throttle-burst): 429 is in the document, but a fuzzer
 # that gets mostly 429s tests API Gateway's throttle, not the functions.
 set -euo pipefail
@@ -14,8 +15,18 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../../../.."
 
 max_examples=25
 seed=20261130
+url=""
+TOKEN=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
+    --url)
+      url="$2"
+      shift 2
+      ;;
+    --token)
+      TOKEN="$2"
+      shift 2
+      ;;
     --max-examples)
       max_examples="$2"
       shift 2
@@ -25,7 +36,7 @@ while [[ $# -gt 0 ]]; do
       shift 2
       ;;
     *)
-      echo "fuzz: unknown argument $1 (use --max-examples N, --seed N)" >&2
+      echo "fuzz: unknown argument $1 (use --max-examples N, --seed N, --url URL --token T)" >&2
       exit 2
       ;;
   esac
@@ -38,9 +49,10 @@ document=dist/openapi.json
   exit 1
 }
 
-source src/python/lambda_devkit/local/readme_serve.sh
-readme_serve_commands fuzz
-serve="${serve} --throttle-rate 100000 --throttle-burst 100000"
+[[ -z "${url}" && -z "${TOKEN}" || -n "${url}" && -n "${TOKEN}" ]] || {
+  echo "fuzz: --url and --token go together" >&2
+  exit 2
+}
 scratch="$(mktemp -d)"
 server_pid=""
 finish() {
@@ -52,22 +64,28 @@ finish() {
 }
 trap finish EXIT
 
-echo "fuzz: ${serve}"
-setsid bash -c "exec ${serve}" >"${scratch}/serve.log" 2>&1 &
-server_pid=$!
-wait_until_serving fuzz "${scratch}/serve.log" "${server_pid}"
-echo "fuzz: ${token_command}"
-# Concurrent: a developer's other Pants command (or pantsd busy) must not make it give up.
-TOKEN="$(PANTS_CONCURRENT=True ${token_command})"
+if [[ -z "${url}" ]]; then
+  source src/python/lambda_devkit/local/readme_serve.sh
+  readme_serve_commands fuzz
+  serve="${serve} --throttle-rate 100000 --throttle-burst 100000"
+  echo "fuzz: ${serve}"
+  setsid bash -c "exec ${serve}" >"${scratch}/serve.log" 2>&1 &
+  server_pid=$!
+  wait_until_serving fuzz "${scratch}/serve.log" "${server_pid}"
+  url="http://127.0.0.1:${port}"
+  echo "fuzz: ${token_command}"
+  # Concurrent: a developer's other Pants command (or pantsd busy) must not make it give up.
+  TOKEN="$(PANTS_CONCURRENT=True ${token_command})"
+fi
 
 checks=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance
 echo "fuzz: schemathesis on ${document}: checks ${checks}, seed ${seed}, ${max_examples} examples"
 status=0
 # The hooks drop the cases whose exact results the fuzzer cannot parse (fuzz_hooks.py).
 SCHEMATHESIS_HOOKS="${PWD}/src/python/lambda_devkit/openapi/fuzz_hooks.py" \
-  timeout "${ceiling_seconds}" ./pants --concurrent run src/python/lambda_devkit/openapi:schemathesis -- \
+  timeout "${ceiling_seconds}" ./pants run src/python/lambda_devkit/openapi:schemathesis -- \
   run "${PWD}/${document}" \
-  --url "http://127.0.0.1:${port}" \
+  --url "${url}" \
   --header "Authorization: Bearer ${TOKEN}" \
   --checks "${checks}" \
   --mode all \
@@ -82,8 +100,10 @@ tail -n 25 "${scratch}/schemathesis.log"
 if [[ "${status}" != 0 ]]; then
   echo "fuzz: schemathesis failed (exit ${status}); full report:" >&2
   cat "${scratch}/schemathesis.log" >&2
-  echo "fuzz: serve's log:" >&2
-  tail -n 60 "${scratch}/serve.log" >&2
+  if [[ -f "${scratch}/serve.log" ]]; then
+    echo "fuzz: serve's log:" >&2
+    tail -n 60 "${scratch}/serve.log" >&2
+  fi
   exit 1
 fi
 echo "fuzz: OK"
