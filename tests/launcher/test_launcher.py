@@ -154,8 +154,8 @@ class Scratch:
     cache: Path | None
     pip_cache: Path
 
-    def run(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-        """Runs ./pants ARGS there; pantsd stays off, so no daemon outlives the test."""
+    def start(self, *args: str, **env: str) -> subprocess.Popen[str]:
+        """Starts ./pants ARGS there; pantsd stays off, so no daemon outlives the test."""
         environment = {
             **{name: os.environ[name] for name in NETWORK_ENV if name in os.environ},
             "PATH": BARE_PATH,
@@ -170,14 +170,21 @@ class Scratch:
             **({"PANTS_LAUNCHER_CACHE": str(self.cache)} if self.cache else {}),
             **env,
         }
-        return subprocess.run(
+        return subprocess.Popen(
             ["./pants", "--no-pantsd", *args],
             cwd=self.repo,
             env=environment,
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
             stdin=subprocess.DEVNULL,
         )
+
+    def run(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        """Runs ./pants ARGS there, to the end."""
+        process = self.start(*args, **env)
+        stdout, stderr = process.communicate()
+        return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
     def probe(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
         """Runs ./pants ARGS up to the wrapped Python client, which stops there."""
@@ -449,6 +456,34 @@ def test_native_client_hands_over_to_the_python_client_when_pantsd_is_off(
     direct = launches.first.probe("--version", PANTS_NO_NATIVE_CLIENT="1", **env)
     assert direct.returncode == 0, direct.stderr
     assert "python client, native=," in direct.stderr
+
+
+def test_waits_on_a_lock_a_live_run_holds_and_takes_over_one_a_dead_run_left(
+    launches: Launches, installed: Path
+) -> None:
+    # A new checkout has no copies of the tools yet, so its run takes the cache's lock.
+    third = checkout(launches.root, "third", cache=installed)
+    lock = installed / ".lock.d"
+    holder = subprocess.Popen(["sleep", "600"])
+    try:
+        lock.mkdir()
+        (lock / "pid").write_text(f"{holder.pid}\n")
+        waiting = third.start("--version", **{CLIENT_PROBE: "1"})
+        # The launcher's only `sleep` is in its lock loop: once one runs, the run is waiting.
+        while not subprocess.run(
+            ["pgrep", "-P", str(waiting.pid), "sleep"], capture_output=True
+        ).stdout:
+            assert waiting.poll() is None, waiting.communicate()
+            time.sleep(0.05)
+        assert waiting.poll() is None
+    finally:
+        # Reaped, not a zombie: `kill -0` must find no such process.
+        holder.kill()
+        holder.wait()
+    _, stderr = waiting.communicate()
+    assert waiting.returncode == 0, stderr
+    assert "python client, native=yes" in stderr
+    assert not lock.exists()
 
 
 def test_refuses_a_pex_tool_whose_digest_differs(launches: Launches) -> None:
