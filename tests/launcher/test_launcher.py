@@ -15,12 +15,14 @@ nothing here depends on how fast they go.
 
 from __future__ import annotations
 
+import errno
 import functools
 import hashlib
 import os
 import platform
 import re
 import shutil
+import stat
 import subprocess
 import time
 import tomllib
@@ -461,25 +463,73 @@ def test_native_client_hands_over_to_the_python_client_when_pantsd_is_off(
 def test_waits_on_a_lock_a_live_run_holds_and_takes_over_one_a_dead_run_left(
     launches: Launches, installed: Path
 ) -> None:
-    # A new checkout has no copies of the tools yet, so its run takes the cache's lock.
+    # A new checkout has no copies of the tools yet, so its run takes the cache's lock. The
+    # lock's pid file is a FIFO: each time the run reads it to learn who holds the lock, this
+    # test sees it, and answers. No step here depends on how fast the run goes.
     third = checkout(launches.root, "third", cache=installed)
     lock = installed / ".lock.d"
+    lock.mkdir()
+    os.mkfifo(lock / "pid")
     holder = subprocess.Popen(["sleep", "600"])
+    waiting = third.start("--version", **{CLIENT_PROBE: "1"})
+
+    def next_check() -> int | None:
+        """Waits for the run to open the pid file; the descriptor to answer on, or None if the
+        run ends first."""
+        while waiting.poll() is None:
+            try:
+                pid_file = os.open(lock / "pid", os.O_WRONLY | os.O_NONBLOCK)
+            except OSError as error:
+                # No reader of the FIFO yet, or no FIFO: the run took the lock over.
+                assert error.errno in (errno.ENXIO, errno.ENOENT), error
+                assert not pid_written_into_the_fifo(), "the run took a lock another run holds"
+                time.sleep(0.05)
+                continue
+            if not stat.S_ISFIFO(os.fstat(pid_file).st_mode):
+                os.close(pid_file)  # The pid file of the run's own lock.
+                time.sleep(0.05)
+                continue
+            # The next read must find a FIFO of its own: this one's reader gets the answer.
+            os.mkfifo(lock / "pid.next")
+            (lock / "pid.next").replace(lock / "pid")
+            return pid_file
+        return None
+
+    def pid_written_into_the_fifo() -> bytes:
+        """A run that took the held lock would wait to write its pid into the FIFO: lets it."""
+        try:
+            reader = os.open(lock / "pid", os.O_RDONLY | os.O_NONBLOCK)
+        except FileNotFoundError:
+            return b""
+        try:
+            return os.read(reader, 64)
+        except BlockingIOError:
+            return b"?"  # A writer, yet to write.
+        finally:
+            os.close(reader)
+
+    def answer(pid_file: int, pid: int) -> None:
+        os.write(pid_file, f"{pid}\n".encode())
+        os.close(pid_file)
+
     try:
-        lock.mkdir()
-        (lock / "pid").write_text(f"{holder.pid}\n")
-        waiting = third.start("--version", **{CLIENT_PROBE: "1"})
-        # The launcher's only `sleep` is in its lock loop: once one runs, the run is waiting.
-        while not subprocess.run(
-            ["pgrep", "-P", str(waiting.pid), "sleep"], capture_output=True
-        ).stdout:
-            assert waiting.poll() is None, waiting.communicate()
-            time.sleep(0.05)
-        assert waiting.poll() is None
+        check = next_check()
+        assert check is not None, f"went on past a held lock: {waiting.communicate()}"
+        answer(check, holder.pid)
+        # Told the holder lives, the run asks again.
+        check = next_check()
+        assert check is not None, f"went on past a held lock: {waiting.communicate()}"
     finally:
         # Reaped, not a zombie: `kill -0` must find no such process.
         holder.kill()
         holder.wait()
+    answer(check, holder.pid)
+    # Told the holder is dead, it takes the lock over and asks no more.
+    check = next_check()
+    if check is not None:
+        waiting.kill()
+        os.close(check)
+        pytest.fail("the run still waits on a lock whose holder is dead")
     _, stderr = waiting.communicate()
     assert waiting.returncode == 0, stderr
     assert "python client, native=yes" in stderr
