@@ -241,7 +241,7 @@ def path_without(root: Path, *hidden: str) -> str:
     bin_dir.mkdir()
     for directory in BARE_PATH.split(":"):
         for tool in Path(directory).iterdir():
-            if tool.name not in hidden and not (bin_dir / tool.name).exists():
+            if tool.name not in hidden and not os.path.lexists(bin_dir / tool.name):
                 (bin_dir / tool.name).symlink_to(tool)
     return str(bin_dir)
 
