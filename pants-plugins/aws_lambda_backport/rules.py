@@ -34,6 +34,10 @@ from pants.backend.awslambda.python.target_types import (
     PythonAwsLambdaIncludeRequirements,
     PythonAwsLambdaRuntime,
 )
+from pants.backend.python.dependency_inference.module_mapper import (
+    ModuleProviderType,
+    ThirdPartyPythonModuleMapping,
+)
 from pants.backend.python.target_types import PexLayout, PythonRequirementsField
 from pants.backend.python.util_rules.faas import (
     PythonFaaSCompletePlatforms,
@@ -254,6 +258,39 @@ async def shipped_sources(request: ShippedSourcesRequest) -> ShippedSources:
         tgt.address for tgt in transitive.closure if tgt.has_field(PythonRequirementsField)
     )
     return ShippedSources(snapshot, requirements)
+
+
+@dataclass(frozen=True)
+class TypeStubRequirementsRequest:
+    pass
+
+
+@dataclass(frozen=True)
+class TypeStubRequirements:
+    """The requirement targets Pants infers as type stubs (`type_stub_modules`, `types-*`,
+    `*-stubs`): for type checkers only, so a function's zip never needs them at run time."""
+
+    addresses: frozenset[Address]
+
+
+@rule(desc="Find the type stub requirements", level=LogLevel.DEBUG)
+async def type_stub_requirements(
+    _: TypeStubRequirementsRequest, mapping: ThirdPartyPythonModuleMapping
+) -> TypeStubRequirements:
+    providers = [
+        provider
+        for modules in mapping.resolves_to_modules_to_providers.values()
+        for module_providers in modules.values()
+        for provider in module_providers
+    ]
+    implementations = {p.addr for p in providers if p.typ is ModuleProviderType.IMPL}
+    return TypeStubRequirements(
+        frozenset(
+            p.addr
+            for p in providers
+            if p.typ is ModuleProviderType.TYPE_STUB and p.addr not in implementations
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -508,9 +545,14 @@ def _repository_pex_request(
     )
 
 
+def _canonical(project_name: str) -> str:
+    """PEP 503's normalized name: `Python_Dateutil` -> `python-dateutil`."""
+    return re.sub(r"[-_.]+", "-", project_name).lower()
+
+
 def _project_name(wheel: str) -> str:
-    """`python_dateutil-2.9.0.post0-py2.py3-none-any.whl` -> `python-dateutil` (PEP 503)."""
-    return re.sub(r"[-_.]+", "-", wheel.split("-", 1)[0]).lower()
+    """`python_dateutil-2.9.0.post0-py2.py3-none-any.whl` -> `python-dateutil`."""
+    return _canonical(wheel.split("-", 1)[0])
 
 
 @dataclass(frozen=True)
@@ -571,7 +613,16 @@ async def _build_with_pex(
             Get(LayerDistributions, LayerDistributionsRequest(layer))
             for layer in layers.requirement_layers
         )
-        excluded = tuple(sorted(set().union(*(d.projects for d in shipped))))
+        stubs = await Get(TypeStubRequirements, TypeStubRequirementsRequest())
+        stub_targets = await Get(
+            UnexpandedTargets, Addresses(sorted(sources.requirements & stubs.addresses))
+        )
+        stub_projects = {
+            _canonical(requirement.project_name)
+            for tgt in stub_targets
+            for requirement in tgt[PythonRequirementsField].value
+        }
+        excluded = tuple(sorted(stub_projects.union(*(d.projects for d in shipped))))
     repository = await Get(
         Pex,
         PexFromTargetsRequest,
@@ -645,11 +696,14 @@ async def build_lambda_artifact(request: BuildLambdaArtifactRequest) -> BuiltPac
 
     in_rule = not request.include_requirements
     if layers is not None and not in_rule:
-        # Every requirement target the function has, a layer resolves for the same platform from
-        # the same lockfile: it ships all the function's distributions, so there is nothing to
-        # resolve.
-        sources = await Get(ShippedSources, ShippedSourcesRequest(request.address, excluded))
-        in_rule = sources.requirements <= layers.requirements
+        # Every requirement target the function has (but type stubs), a layer resolves for the
+        # same platform from the same lockfile: it ships all the function's distributions, so
+        # there is nothing to resolve.
+        sources, stubs = await MultiGet(
+            Get(ShippedSources, ShippedSourcesRequest(request.address, excluded)),
+            Get(TypeStubRequirements, TypeStubRequirementsRequest()),
+        )
+        in_rule = sources.requirements - stubs.addresses <= layers.requirements
     if in_rule:
         source_only = await Get(
             SourceOnlyArtifact,

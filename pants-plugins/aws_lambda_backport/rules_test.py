@@ -113,11 +113,13 @@ python_aws_lambda_function(
 )
 """,
     # A layer of a real third-party requirement (a pure wheel from PyPI, which brings `six`):
-    # the pex path. The arm64 build of the same layer is named by functions, never built.
+    # the pex path.
     "src/reqs/BUILD": """\
 python_requirement(name="dateutil", requirements=["python-dateutil==2.9.0.post0"])
 # Not in the layer; it needs `six` too.
 python_requirement(name="rfc3339", requirements=["rfc3339-validator==0.1.4"])
+# Type stubs (Pants infers `types-*` as stubs): for type checkers, never shipped by a function.
+python_requirement(name="six-stubs", requirements=["types-six==1.17.0.20261008"])
 python_aws_lambda_layer(
     name="layer",
     runtime="python3.13",
@@ -125,11 +127,24 @@ python_aws_lambda_layer(
     dependencies=[":dateutil"],
     include_sources=False,
 )
+""",
+    # One layer built for each architecture, of a requirement no index has: a function whose
+    # requirements these layers hold is zipped in the rule, and so never resolves it.
+    "src/never/BUILD": """\
+python_requirement(name="req", requirements=["never-resolved-by-these-tests==1.0"])
+python_requirement(name="stubs", requirements=["types-never-resolved-by-these-tests==1.0"])
+python_aws_lambda_layer(
+    name="layer-x86_64",
+    runtime="python3.13",
+    architecture="x86_64",
+    dependencies=[":req"],
+    include_sources=False,
+)
 python_aws_lambda_layer(
     name="layer-arm64",
     runtime="python3.13",
     architecture="arm64",
-    dependencies=[":dateutil"],
+    dependencies=[":req"],
     include_sources=False,
 )
 """,
@@ -483,11 +498,12 @@ def test_a_requirement_no_layer_ships_is_in_the_zip_and_the_layers_are_not(
 ) -> None:
     """The function needs python-dateutil (the layer ships it, and `six` with it) and
     rfc3339-validator (no layer ships it; it needs `six` too): only rfc3339-validator is in the
-    zip. Leaving out only the requirements the layer names would have kept `six`."""
+    zip. Leaving out only the requirements the layer names would have kept `six`. Type stubs
+    are left out too."""
     rule_runner.write_files(
         {
             "src/own_req/BUILD": "python_sources(dependencies=['src/reqs:dateutil', "
-            "'src/reqs:rfc3339'])\npython_aws_lambda_function(name='lambda', "
+            "'src/reqs:rfc3339', 'src/reqs:six-stubs'])\npython_aws_lambda_function(name='lambda', "
             "handler='handler.py:handle', runtime='python3.13', architecture='x86_64', "
             "layers=['src/reqs:layer', 'src/lib:layer'], include_bytecode=False)",
             "src/own_req/handler.py": "import dateutil.parser\nimport rfc3339_validator\n"
@@ -512,23 +528,25 @@ def test_the_functions_architecture_picks_the_layer_built_for_it(
     rule_runner: RuleRunner, architecture: str
 ) -> None:
     """Both builds of the requirements layer are named (as once, in `__defaults__`); each
-    function gets its own architecture's. Its requirements are all the layer's, so its zip is
-    written in the rule: nothing is resolved and neither layer is built."""
+    function gets its own architecture's. Its requirements are all the layer's (but type stubs,
+    which never ship), so its zip is written in the rule: nothing is resolved (the requirement is
+    on no index), and no layer is built."""
     rule_runner.write_files(
         {
-            f"src/pick_{architecture}/BUILD": "python_sources(dependencies=['src/reqs:dateutil'])"
+            f"src/pick_{architecture}/BUILD": "python_sources(dependencies=['src/never:req', "
+            "'src/never:stubs'])"
             "\npython_aws_lambda_function(name='lambda', handler='handler.py:handle', "
             f"runtime='python3.13', architecture='{architecture}', layers=['src/lib:layer', "
-            "'src/reqs:layer', 'src/reqs:layer-arm64'], include_bytecode=False)",
-            f"src/pick_{architecture}/handler.py": "import dateutil\n\n"
-            "def handle(event, context):\n    return event\n",
+            "'src/never:layer-x86_64', 'src/never:layer-arm64'], include_bytecode=False)",
+            f"src/pick_{architecture}/handler.py": "def handle(event, context):\n"
+            "    return event\n",
         }
     )
     function = (
         Address(f"src/pick_{architecture}", target_name="lambda"),
         PythonAwsLambdaFunctionFieldSet,
     )
-    requirements_layer = "src/reqs:layer" if architecture == "x86_64" else "src/reqs:layer-arm64"
+    requirements_layer = f"src/never:layer-{architecture}"
     assert metadata(rule_runner, *function)["layers"] == ["src/lib:layer", requirements_layer]
     _, files = build(rule_runner, *function)
     assert set(files) == {f"pick_{architecture}/handler.py", "lambda_function.py"}
@@ -538,8 +556,8 @@ def test_the_functions_architecture_picks_the_layer_built_for_it(
     "layers, error",
     [
         (
-            ["src/reqs:layer-arm64"],
-            "src/bad_layers:lambda runs on x86_64, but its `layers` names src/reqs:layer-arm64, "
+            ["src/never:layer-arm64"],
+            "src/bad_layers:lambda runs on x86_64, but its `layers` names src/never:layer-arm64, "
             "whose requirements are built for arm64, and no x86_64 build of it",
         ),
         (
@@ -561,7 +579,7 @@ def test_layers_a_function_cannot_run_with_are_refused(
     rule_runner.write_files(
         {
             "src/bad_layers/BUILD": "python_aws_lambda_layer(name='py312', runtime='python3.12', "
-            "dependencies=['src/reqs:dateutil'], include_sources=False)\n"
+            "dependencies=['src/never:req'], include_sources=False)\n"
             "python_aws_lambda_function(name='lambda', handler='app.handler:handle', "
             f"runtime='python3.13', dependencies=['src/app'], layers={layers!r})",
         }
