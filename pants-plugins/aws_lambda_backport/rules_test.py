@@ -10,6 +10,7 @@ with those of a second runner, in another build root with another empty store.
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import shutil
@@ -65,6 +66,14 @@ python_aws_lambda_function(
     include_requirements=False,
     include_bytecode=False,
 )
+# The same function again, naming the layer instead of excluding its code by hand.
+python_aws_lambda_function(
+    name="lambda-with-layer",
+    handler="handler.py:handle",
+    runtime="python3.13",
+    architecture="arm64",
+    layers=["src/lib:layer"],
+)
 """,
     "src/app/handler.py": "from lib.greeting import greet\n\ndef handle(event, context):\n"
     "    return greet(event)\n",
@@ -103,14 +112,39 @@ python_aws_lambda_function(
     include_bytecode=False,
 )
 """,
-    # A layer of a real third-party requirement (a pure wheel from PyPI): the pex path.
+    # A layer of a real third-party requirement (a pure wheel from PyPI, which brings `six`):
+    # the pex path.
     "src/reqs/BUILD": """\
-python_requirement(name="six", requirements=["six==1.16.0"])
+python_requirement(name="dateutil", requirements=["python-dateutil==2.9.0.post0"])
+# Not in the layer; it needs `six` too.
+python_requirement(name="rfc3339", requirements=["rfc3339-validator==0.1.4"])
+# Type stubs (Pants infers `types-*` as stubs): for type checkers, never shipped by a function.
+python_requirement(name="six-stubs", requirements=["types-six==1.17.0.20261008"])
 python_aws_lambda_layer(
     name="layer",
     runtime="python3.13",
     architecture="x86_64",
-    dependencies=[":six"],
+    dependencies=[":dateutil"],
+    include_sources=False,
+)
+""",
+    # One layer built for each architecture, of a requirement no index has: a function whose
+    # requirements these layers hold is zipped in the rule, and so never resolves it.
+    "src/never/BUILD": """\
+python_requirement(name="req", requirements=["never-resolved-by-these-tests==1.0"])
+python_requirement(name="stubs", requirements=["types-never-resolved-by-these-tests==1.0"])
+python_aws_lambda_layer(
+    name="layer-x86_64",
+    runtime="python3.13",
+    architecture="x86_64",
+    dependencies=[":req"],
+    include_sources=False,
+)
+python_aws_lambda_layer(
+    name="layer-arm64",
+    runtime="python3.13",
+    architecture="arm64",
+    dependencies=[":req"],
     include_sources=False,
 )
 """,
@@ -153,15 +187,31 @@ def rule_runner() -> RuleRunner:
     return make_rule_runner()
 
 
+def build_files(
+    rule_runner: RuleRunner, address: Address, field_set_type: type[PackageFieldSet]
+) -> tuple[BuiltPackage, dict[str, bytes]]:
+    """The package and its files: the zip, then its metadata (`<zip>.metadata.json`)."""
+    field_set = field_set_type.create(rule_runner.get_target(address))
+    built = rule_runner.request(BuiltPackage, [field_set])
+    contents = {c.path: c.content for c in rule_runner.request(DigestContents, [built.digest])}
+    zip_artifact, metadata_artifact = built.artifacts
+    assert metadata_artifact.relpath == f"{zip_artifact.relpath}.metadata.json"
+    assert set(contents) == {zip_artifact.relpath, metadata_artifact.relpath}
+    return built, contents
+
+
+def _relpath(built: BuiltPackage, index: int) -> str:
+    relpath = built.artifacts[index].relpath
+    assert relpath is not None
+    return relpath
+
+
 def build(
     rule_runner: RuleRunner, address: Address, field_set_type: type[PackageFieldSet]
 ) -> tuple[BuiltPackage, dict[str, bytes]]:
-    field_set = field_set_type.create(rule_runner.get_target(address))
-    built = rule_runner.request(BuiltPackage, [field_set])
-    (artifact,) = built.artifacts
-    (zip_file,) = rule_runner.request(DigestContents, [built.digest])
-    assert zip_file.path == artifact.relpath
-    with zipfile.ZipFile(io.BytesIO(zip_file.content)) as archive:
+    """The package and the files in its zip."""
+    built, contents = build_files(rule_runner, address, field_set_type)
+    with zipfile.ZipFile(io.BytesIO(contents[_relpath(built, 0)])) as archive:
         files = {name: archive.read(name) for name in archive.namelist() if not name.endswith("/")}
     return built, files
 
@@ -169,10 +219,16 @@ def build(
 def build_zip(
     rule_runner: RuleRunner, address: Address, field_set_type: type[PackageFieldSet]
 ) -> bytes:
-    field_set = field_set_type.create(rule_runner.get_target(address))
-    built = rule_runner.request(BuiltPackage, [field_set])
-    (zip_file,) = rule_runner.request(DigestContents, [built.digest])
-    return zip_file.content
+    built, contents = build_files(rule_runner, address, field_set_type)
+    return contents[_relpath(built, 0)]
+
+
+def metadata(
+    rule_runner: RuleRunner, address: Address, field_set_type: type[PackageFieldSet]
+) -> dict[str, object]:
+    built, contents = build_files(rule_runner, address, field_set_type)
+    loaded: dict[str, object] = json.loads(contents[_relpath(built, 1)])
+    return loaded
 
 
 FUNCTION = (Address("src/app", target_name="lambda"), PythonAwsLambdaFunctionFieldSet)
@@ -181,6 +237,10 @@ FUNCTION_NO_BYTECODE = (
     PythonAwsLambdaFunctionFieldSet,
 )
 FUNCTION_VIA_PEX = (Address("src/via_pex", target_name="lambda"), PythonAwsLambdaFunctionFieldSet)
+FUNCTION_WITH_LAYER = (
+    Address("src/app", target_name="lambda-with-layer"),
+    PythonAwsLambdaFunctionFieldSet,
+)
 SOURCES_LAYER = (Address("src/lib", target_name="layer"), PythonAwsLambdaLayerFieldSet)
 SOURCES_LAYER_NO_BYTECODE = (
     Address("src/lib", target_name="layer-no-bytecode"),
@@ -202,6 +262,12 @@ def test_function_zip_holds_its_code_and_the_reexported_handler(rule_runner: Rul
     assert built.artifacts[0].relpath == "src.app/lambda.zip"
     assert "    Handler: lambda_function.handler" in built.artifacts[0].extra_log_lines
     assert "    Complete platform: python3.13-arm64.json" in built.artifacts[0].extra_log_lines
+    # As upstream (2.29) writes it beside the zip.
+    assert metadata(rule_runner, *FUNCTION) == {
+        "architecture": "arm64",
+        "handler": "lambda_function.handler",
+        "runtime": "python3.13",
+    }
 
 
 def test_layer_lays_everything_out_under_python(rule_runner: RuleRunner) -> None:
@@ -279,8 +345,10 @@ def test_include_bytecode_false_ships_sources_only(rule_runner: RuleRunner) -> N
 
 def test_requirements_layer_is_built_by_pex(rule_runner: RuleRunner) -> None:
     built, files = build(rule_runner, *REQUIREMENTS_LAYER)
-    assert files["python/six.py"].startswith(b"# Copyright (c) 2010-2020 Benjamin Peterson")
-    assert "python/six-1.16.0.dist-info/METADATA" in files
+    assert "python/python_dateutil-2.9.0.post0.dist-info/METADATA" in files
+    assert "python/dateutil/parser/__init__.py" in files
+    # The requirement's own requirement, resolved by pex.
+    assert files["python/six.py"].startswith(b"# Copyright (c) 2010-")
     assert all(name.startswith("python/") for name in files)
     assert "    Complete platform: python3.13-x86_64.json" in built.artifacts[0].extra_log_lines
 
@@ -385,3 +453,140 @@ def test_runtime_and_complete_platforms_together_are_refused(rule_runner: RuleRu
         ExecutionError, match=re.escape("sets both `runtime='python3.13'` and `complete_platf")
     ):
         build_zip(rule_runner, Address("src/both", target_name="l"), PythonAwsLambdaLayerFieldSet)
+
+
+def test_a_named_layer_leaves_out_what_excluding_it_by_hand_did(rule_runner: RuleRunner) -> None:
+    """`layers=["src/lib:layer"]` gives the zip `!!src/lib` + `include_requirements=False` gave,
+    byte for byte: the function has no requirement of its own, so it is zipped in the rule."""
+    assert build_zip(rule_runner, *FUNCTION_WITH_LAYER) == build_zip(rule_runner, *FUNCTION)
+    built, _ = build(rule_runner, *FUNCTION_WITH_LAYER)
+    assert "    Layers: src/lib:layer" in built.artifacts[0].extra_log_lines
+    assert metadata(rule_runner, *FUNCTION_WITH_LAYER)["layers"] == ["src/lib:layer"]
+
+
+def test_first_party_code_no_layer_ships_stays_in_the_zip(rule_runner: RuleRunner) -> None:
+    """A package no layer ships is in the zip; one the layer ships is not, even when it is new
+    (a module added beside the layer's code, imported by the handler alone)."""
+    rule_runner.write_files(
+        {
+            "src/fp_lib/BUILD": "python_sources()\npython_aws_lambda_layer(name='layer', "
+            "runtime='python3.13', dependencies=[':fp_lib'], include_requirements=False)",
+            "src/fp_lib/shared.py": "VALUE = 1\n",
+            "src/fp_lib/new_module.py": "NEW = 2\n",
+            "src/fp_own/BUILD": "python_sources()",
+            "src/fp_own/helper.py": "def help():\n    return 3\n",
+            "src/fp_app/BUILD": "python_sources()\npython_aws_lambda_function(name='lambda', "
+            "handler='handler.py:handle', runtime='python3.13', layers=['src/fp_lib:layer'], "
+            "include_bytecode=False)",
+            "src/fp_app/handler.py": "from fp_lib.new_module import NEW\n"
+            "from fp_lib.shared import VALUE\nfrom fp_own.helper import help\n\n"
+            "def handle(event, context):\n    return NEW + VALUE + help()\n",
+        }
+    )
+    _, files = build(
+        rule_runner, Address("src/fp_app", target_name="lambda"), PythonAwsLambdaFunctionFieldSet
+    )
+    assert set(files) == {"fp_app/handler.py", "fp_own/helper.py", "lambda_function.py"}
+    _, layer_files = build(
+        rule_runner, Address("src/fp_lib", target_name="layer"), PythonAwsLambdaLayerFieldSet
+    )
+    assert "python/fp_lib/new_module.py" in layer_files
+
+
+def test_a_requirement_no_layer_ships_is_in_the_zip_and_the_layers_are_not(
+    rule_runner: RuleRunner,
+) -> None:
+    """The function needs python-dateutil (the layer ships it, and `six` with it) and
+    rfc3339-validator (no layer ships it; it needs `six` too): only rfc3339-validator is in the
+    zip. Leaving out only the requirements the layer names would have kept `six`. Type stubs
+    are left out too."""
+    rule_runner.write_files(
+        {
+            "src/own_req/BUILD": "python_sources(dependencies=['src/reqs:dateutil', "
+            "'src/reqs:rfc3339', 'src/reqs:six-stubs'])\npython_aws_lambda_function(name='lambda', "
+            "handler='handler.py:handle', runtime='python3.13', architecture='x86_64', "
+            "layers=['src/reqs:layer', 'src/lib:layer'], include_bytecode=False)",
+            "src/own_req/handler.py": "import dateutil.parser\nimport rfc3339_validator\n"
+            "from lib.greeting import greet\n\n"
+            "def handle(event, context):\n    return greet(event)\n",
+        }
+    )
+    _, files = build(
+        rule_runner, Address("src/own_req", target_name="lambda"), PythonAwsLambdaFunctionFieldSet
+    )
+    tops = {name.split("/")[0] for name in files}
+    assert tops == {
+        "own_req",
+        "lambda_function.py",
+        "rfc3339_validator.py",
+        "rfc3339_validator-0.1.4.dist-info",
+    }, sorted(files)
+
+
+@pytest.mark.parametrize("architecture", ["x86_64", "arm64"])
+def test_the_functions_architecture_picks_the_layer_built_for_it(
+    rule_runner: RuleRunner, architecture: str
+) -> None:
+    """Both builds of the requirements layer are named (as once, in `__defaults__`); each
+    function gets its own architecture's. Its requirements are all the layer's (but type stubs,
+    which never ship), so its zip is written in the rule: nothing is resolved (the requirement is
+    on no index), and no layer is built."""
+    rule_runner.write_files(
+        {
+            f"src/pick_{architecture}/BUILD": "python_sources(dependencies=['src/never:req', "
+            "'src/never:stubs'])"
+            "\npython_aws_lambda_function(name='lambda', handler='handler.py:handle', "
+            f"runtime='python3.13', architecture='{architecture}', layers=['src/lib:layer', "
+            "'src/never:layer-x86_64', 'src/never:layer-arm64'], include_bytecode=False)",
+            f"src/pick_{architecture}/handler.py": "def handle(event, context):\n"
+            "    return event\n",
+        }
+    )
+    function = (
+        Address(f"src/pick_{architecture}", target_name="lambda"),
+        PythonAwsLambdaFunctionFieldSet,
+    )
+    requirements_layer = f"src/never:layer-{architecture}"
+    assert metadata(rule_runner, *function)["layers"] == ["src/lib:layer", requirements_layer]
+    _, files = build(rule_runner, *function)
+    assert set(files) == {f"pick_{architecture}/handler.py", "lambda_function.py"}
+
+
+@pytest.mark.parametrize(
+    "layers, error",
+    [
+        (
+            ["src/never:layer-arm64"],
+            "src/bad_layers:lambda runs on x86_64, but its `layers` names src/never:layer-arm64, "
+            "whose requirements are built for arm64, and no x86_64 build of it",
+        ),
+        (
+            ["src/lib"],
+            "src/bad_layers:lambda: `layers` names src/lib:lib, a `python_sources` target; it "
+            "takes `python_aws_lambda_layer` targets only.",
+        ),
+        (
+            ["src/bad_layers:py312"],
+            "src/bad_layers:lambda runs on Python 3.13 (python3.13-x86_64.json), but its layer "
+            "src/bad_layers:py312 ships requirements built for Python 3.12",
+        ),
+    ],
+    ids=["other-architecture", "not-a-layer", "other-runtime"],
+)
+def test_layers_a_function_cannot_run_with_are_refused(
+    rule_runner: RuleRunner, layers: list[str], error: str
+) -> None:
+    rule_runner.write_files(
+        {
+            "src/bad_layers/BUILD": "python_aws_lambda_layer(name='py312', runtime='python3.12', "
+            "dependencies=['src/never:req'], include_sources=False)\n"
+            "python_aws_lambda_function(name='lambda', handler='app.handler:handle', "
+            f"runtime='python3.13', dependencies=['src/app'], layers={layers!r})",
+        }
+    )
+    with pytest.raises(ExecutionError, match=re.escape(error)):
+        build(
+            rule_runner,
+            Address("src/bad_layers", target_name="lambda"),
+            PythonAwsLambdaFunctionFieldSet,
+        )

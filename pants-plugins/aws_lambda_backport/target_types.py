@@ -16,7 +16,13 @@ from pants.backend.python.util_rules.faas import (
 )
 from pants.core.goals.package import OutputPathField
 from pants.core.util_rules.environments import EnvironmentField
-from pants.engine.target import COMMON_TARGET_FIELDS, BoolField, StringField, Target
+from pants.engine.target import (
+    COMMON_TARGET_FIELDS,
+    BoolField,
+    SpecialCasedDependencies,
+    StringField,
+    Target,
+)
 from pants.util.strutil import help_text
 
 
@@ -68,6 +74,24 @@ class PythonAwsLambdaIncludeBytecode(BoolField):
     )
 
 
+class PythonAwsLambdaLayersField(SpecialCasedDependencies):
+    alias = "layers"
+    help = help_text(
+        """
+        The `python_aws_lambda_layer` targets this function runs with. Its zip leaves out every
+        first-party file and every third-party distribution (transitive ones included) that
+        these layers ship, and keeps everything else the handler needs: its own code, and any
+        requirement no layer provides.
+
+        A layer that ships requirements is built for one architecture: name one per
+        architecture (layers with the same `dependencies`), and the function's `architecture`
+        picks the matching one, so the list can be said once, in `__defaults__`. A layer of
+        another architecture with no counterpart of the function's is an error. Not in upstream
+        Pants (pantsbuild/pants#19256).
+        """
+    )
+
+
 _FAAS_FIELDS = (
     *COMMON_TARGET_FIELDS,
     OutputPathField,
@@ -83,13 +107,18 @@ _FAAS_FIELDS = (
 
 class PythonAWSLambdaFunction(Target):
     alias = "python_aws_lambda_function"
-    core_fields = (*_FAAS_FIELDS, PythonFaaSDependencies, PythonAwsLambdaHandlerField)
+    core_fields = (
+        *_FAAS_FIELDS,
+        PythonFaaSDependencies,
+        PythonAwsLambdaHandlerField,
+        PythonAwsLambdaLayersField,
+    )
     help = help_text(
         """
         A Python function packaged as a zip for AWS Lambda: the handler's sources and (unless
         `include_requirements=False`) its third-party requirements, at the zip's top level, plus
         `lambda_function.py` re-exporting the handler so Lambda's handler setting is always
-        `lambda_function.handler`.
+        `lambda_function.handler`. What its `layers` ship is left out.
         """
     )
 

@@ -92,7 +92,6 @@ class NewFunction:
             "service": where.service,
             "api": where.api,
             "dist_dir": where.dist_dir(self.name),
-            "shared_dir": str(where.shared_dir),
             "request_id": f"{self.name[:12]}-0000001",
         }
 
