@@ -148,6 +148,15 @@ def edited(path: Path, where: str = "body") -> Iterator[None]:
         path.write_bytes(original)
 
 
+@contextmanager
+def phase(what: str) -> Iterator[None]:
+    """Says on stderr what the benchmark is doing, then how long it took."""
+    print(f"benchmark: {what} ...", file=sys.stderr, flush=True)
+    start = time.perf_counter()
+    yield
+    print(f"benchmark: {what}: {time.perf_counter() - start:.0f} s", file=sys.stderr, flush=True)
+
+
 def checked(argv: Sequence[str], cwd: Path, env: Mapping[str, str] | None = None) -> None:
     """Runs `argv`; on failure, stops the benchmark with what the command printed."""
     completed = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True)
@@ -266,24 +275,22 @@ class Workspace:
         return timed(["./pants", *args], self.repo, self.env)
 
     def setup(self, test_all: bool) -> None:
-        print("benchmark: warming the copy's pantsd and caches ...", file=sys.stderr)
-        self.pants("package", "::")
-        self.pants("check", f"{self.edits.function_dir}:")
-        self.pants("test", self.edits.handler_tests)
+        with phase("warming the copy's pantsd and caches"):
+            self.pants("package", "::")
+            self.pants("check", f"{self.edits.function_dir}:")
+            self.pants("test", self.edits.handler_tests)
         if test_all:
-            print("benchmark: warming `./pants test ::` ...", file=sys.stderr)
-            self.test_all()
-        print("benchmark: building the raw-tools venv from the lockfiles ...", file=sys.stderr)
-        self._venv_from_locks()
-        print(
-            "benchmark: warming raw mypy, raw pytest and the essay's wheelhouse ...",
-            file=sys.stderr,
-        )
+            with phase("warming `./pants test ::`"):
+                self.test_all()
+        with phase("building the raw-tools venv from the lockfiles"):
+            self._venv_from_locks()
         # A developer's venv has compiled its bytecode and mypy its cache long before: so here.
-        self.raw_mypy()
-        self.raw_pytest()
-        self.pip("download", "-d", str(self.wheelhouse), "-r", str(self.repo / REQUIREMENTS))
-        self.essay_flow()
+        with phase("warming raw mypy and raw pytest"):
+            self.raw_mypy()
+            self.raw_pytest()
+        with phase("warming the essay's wheelhouse and its flow"):
+            self.pip("download", "-d", str(self.wheelhouse), "-r", str(self.repo / REQUIREMENTS))
+            self.essay_flow()
 
     def pip(self, *args: str) -> None:
         checked([self.python, "-m", "pip", *args, "--quiet"], self.repo)
@@ -572,7 +579,8 @@ def main() -> None:
         workspace = Workspace(Path(scratch), args.repo.resolve())
         try:
             workspace.setup(args.test_all)
-            results = run(workspace, args.runs, args.test_all)
+            with phase(f"{args.runs} measured repetition(s)"):
+                results = run(workspace, args.runs, args.test_all)
         finally:
             stop_pantsd(workspace.repo)
     report(results, args.runs)
