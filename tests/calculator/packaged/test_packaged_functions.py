@@ -28,7 +28,7 @@ from lambda_devkit.testing.aws import (
     dynamodb_client,
     fresh_tables,
 )
-from lambda_devkit.testing.dist import packaged
+from lambda_devkit.testing.dist import merge_unpacked, packaged
 from lambda_devkit.testing.events import EventFactory, as_caller, without_caller
 
 # Native wheels, should a requirement bring any, must match the machine running the test. The
@@ -62,9 +62,20 @@ def aws_env(tables: dict[str, str], recorder: FaultProxy) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def opt(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Both layers unpacked once, the /opt of every container that has both."""
-    return unpack_layers(tmp_path_factory.mktemp("opt"), [SHARED_LAYER, REQUIREMENTS_LAYER])
+def unpacked(tmp_path_factory: pytest.TempPathFactory) -> dict[Path, Path]:
+    """Each layer unpacked once, alone: the /opt of a container that has only that layer, and
+    what the /opt of those that have both is merged from."""
+    return {
+        layer: unpack_layers(tmp_path_factory.mktemp("layer"), [layer])
+        for layer in (SHARED_LAYER, REQUIREMENTS_LAYER)
+    }
+
+
+@pytest.fixture(scope="module")
+def opt(tmp_path_factory: pytest.TempPathFactory, unpacked: dict[Path, Path]) -> Path:
+    """Both layers, in the template's order: the /opt of every container that has both."""
+    layers = [unpacked[SHARED_LAYER], unpacked[REQUIREMENTS_LAYER]]
+    return merge_unpacked(tmp_path_factory.mktemp("opt"), layers)
 
 
 def container(
@@ -237,10 +248,14 @@ def test_a_missing_layer_makes_the_handler_unimportable(
     api_event: EventFactory,
     aws_env: dict[str, str],
     tables: dict[str, str],
+    unpacked: dict[Path, Path],
     layers: list[Path],
     missing_module: str,
 ) -> None:
-    result = container(tmp_path, "add", layers, aws_env, tables).invoke(api_event("add"))
+    (layer,) = layers
+    result = container(tmp_path, "add", layers, aws_env, tables, unpacked[layer]).invoke(
+        api_event("add")
+    )
     assert result.error is not None
     assert result.error["errorType"] == "Runtime.ImportModuleError"
     assert missing_module in result.error["errorMessage"]

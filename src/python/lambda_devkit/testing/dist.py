@@ -8,6 +8,7 @@ never run the zips lay out stand-ins instead (`lay_out_stand_ins`).
 
 from __future__ import annotations
 
+import os
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,23 @@ def lay_out_dist(root: Path, template: dict[str, Any] | None = None) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(packaged(artifact.built).read_bytes())
     return root
+
+
+def merge_unpacked(opt: Path, unpacked: list[Path]) -> Path:
+    """Layers already unpacked each in a directory of its own (`unpacked`, in order), merged
+    into `opt` as Lambda merges them into /opt (a later layer's file replaces an earlier one's),
+    by hard links: a test that needs /opt with and without a layer unpacks each layer once (the
+    requirements layer is thousands of files, seconds to unpack). A replaced file is unlinked
+    first, never written through. Returns `opt`."""
+    for layer in unpacked:
+        for directory, _, files in os.walk(layer):
+            target_dir = opt / Path(directory).relative_to(layer)
+            target_dir.mkdir(parents=True, exist_ok=True)
+            for name in files:
+                target = target_dir / name
+                target.unlink(missing_ok=True)
+                os.link(Path(directory, name), target)
+    return opt
 
 
 # The code of every stand-in function: it answers 200 with what it was sent, so that tests of the
