@@ -8,7 +8,6 @@ never run the zips lay out stand-ins instead (`lay_out_stand_ins`).
 
 from __future__ import annotations
 
-import os
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -38,18 +37,23 @@ def lay_out_dist(root: Path, template: dict[str, Any] | None = None) -> Path:
 
 def merge_unpacked(opt: Path, unpacked: list[Path]) -> Path:
     """Layers already unpacked each in a directory of its own (`unpacked`, in order), merged
-    into `opt` as Lambda merges them into /opt (a later layer's file replaces an earlier one's),
-    by hard links: a test that needs /opt with and without a layer unpacks each layer once (the
-    requirements layer is thousands of files, seconds to unpack). A replaced file is unlinked
-    first, never written through. Returns `opt`."""
+    into `opt` as Lambda merges them into /opt: a later layer's file replaces an earlier one's.
+    A test that needs /opt with and without a layer then unpacks each layer once (the
+    requirements layer is thousands of files, seconds to unpack). The merge is of symbolic
+    links: to an entry only one layer has, or to the last layer's file; a directory several
+    layers have is made here and merged entry by entry. Nothing in `unpacked` is written.
+    Returns `opt`."""
+    opt.mkdir(parents=True, exist_ok=True)
+    names: dict[str, list[Path]] = {}
     for layer in unpacked:
-        for directory, _, files in os.walk(layer):
-            target_dir = opt / Path(directory).relative_to(layer)
-            target_dir.mkdir(parents=True, exist_ok=True)
-            for name in files:
-                target = target_dir / name
-                target.unlink(missing_ok=True)
-                os.link(Path(directory, name), target)
+        for entry in layer.iterdir():
+            names.setdefault(entry.name, []).append(entry)
+    for name, entries in names.items():
+        directories = [e for e in entries if e.is_dir()]
+        if len(directories) > 1 and len(directories) == len(entries):
+            merge_unpacked(opt / name, directories)
+        else:
+            (opt / name).symlink_to(entries[-1].resolve())
     return opt
 
 
