@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from lambda_devkit import service_spec
-from lambda_devkit.emulator.sandbox import Sandbox, runtime_python, unpack_layers
+from lambda_devkit.emulator.sandbox import Sandbox, runtime_python
 from lambda_devkit.testing.dist import packaged
 
 LAYERS = [packaged(p) for p in service_spec.built_layers(service_spec.host_architecture())]
@@ -162,12 +162,6 @@ print(json.dumps(steps))
 
 def packaged_functions() -> list[str]:
     return [function.name for function in service_spec.functions()]
-
-
-@pytest.fixture(scope="module")
-def opt(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The layers unpacked once, as /opt for every probe (Lambda's /opt is read-only)."""
-    return unpack_layers(tmp_path_factory.mktemp("opt"), LAYERS)
 
 
 @pytest.fixture(scope="module")

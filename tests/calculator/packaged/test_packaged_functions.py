@@ -19,7 +19,7 @@ import pytest
 
 from lambda_devkit import emf, service_spec
 from lambda_devkit.emulator.container import Container, Result
-from lambda_devkit.emulator.sandbox import Sandbox, unpack_layers
+from lambda_devkit.emulator.sandbox import Sandbox
 from lambda_devkit.testing.aws import (
     FAKE_CREDENTIALS,
     REGION,
@@ -28,7 +28,7 @@ from lambda_devkit.testing.aws import (
     dynamodb_client,
     fresh_tables,
 )
-from lambda_devkit.testing.dist import merge_unpacked, packaged
+from lambda_devkit.testing.dist import packaged
 from lambda_devkit.testing.events import EventFactory, as_caller, without_caller
 
 # Native wheels, should a requirement bring any, must match the machine running the test. The
@@ -59,23 +59,6 @@ def aws_env(tables: dict[str, str], recorder: FaultProxy) -> dict[str, str]:
         "AWS_ENDPOINT_URL_DYNAMODB": recorder.endpoint,
         **service_spec.function_environment(tables),
     }
-
-
-@pytest.fixture(scope="module")
-def unpacked(tmp_path_factory: pytest.TempPathFactory) -> dict[Path, Path]:
-    """Each layer unpacked once, alone: the /opt of a container that has only that layer, and
-    what the /opt of those that have both is merged from."""
-    return {
-        layer: unpack_layers(tmp_path_factory.mktemp("layer"), [layer])
-        for layer in (SHARED_LAYER, REQUIREMENTS_LAYER)
-    }
-
-
-@pytest.fixture(scope="module")
-def opt(tmp_path_factory: pytest.TempPathFactory, unpacked: dict[Path, Path]) -> Path:
-    """Both layers, in the template's order: the /opt of every container that has both."""
-    layers = [unpacked[SHARED_LAYER], unpacked[REQUIREMENTS_LAYER]]
-    return merge_unpacked(tmp_path_factory.mktemp("opt"), layers)
 
 
 def container(
