@@ -1,9 +1,9 @@
 """What the tests of the packaged zips share in one pytest process (a batch): the layers built
 for this machine's architecture, each unpacked once.
 
-The requirements layer is thousands of files, seconds to unpack; the files of a batch that run
-the zips (test_packaged_functions.py, test_import_guard.py) take /opt from here rather than
-unpacking it each."""
+The requirements layer is thousands of files, seconds to unpack; the files that run the zips
+(test_packaged_functions.py, test_import_guard.py, test_hung_store.py) take /opt from here, so
+a batch of them (tests/calculator/packaged/BUILD) unpacks it once."""
 
 from __future__ import annotations
 

@@ -2,8 +2,8 @@
 each function that uses a table answers 503 with Retry-After, in time.
 
 The functions wait out their time budgets (seconds in which the process is idle), all at once.
-This file runs in the packaged zips' batch, on the layers its conftest.py unpacks once for all
-of them, rather than in a pytest process of its own that would unpack them again.
+This file shares a pytest process with test_import_guard.py (a batch, tests/calculator/packaged/
+BUILD) and the layers conftest.py unpacks once for both.
 """
 
 from __future__ import annotations
