@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -167,17 +168,16 @@ def packaged_functions() -> list[str]:
 @pytest.fixture(scope="module")
 def top_level(tmp_path_factory: pytest.TempPathFactory, opt: Path) -> dict[str, set[str]]:
     """The top-level packages `import lambda_function` loads, per function: one probe each,
-    whichever tests ask."""
-    return {
-        function: modules_loaded(
-            tmp_path_factory.mktemp(function),
-            opt,
-            function,
-            ["import lambda_function"],
-            top_level=True,
-        )[0]
-        for function in packaged_functions()
-    }
+    whichever tests ask. The probes run at once, each in its own fresh interpreter: what one
+    imports is its own, whatever else runs."""
+
+    def probe(function: str) -> set[str]:
+        root = tmp_path_factory.mktemp(function)
+        return modules_loaded(root, opt, function, ["import lambda_function"], top_level=True)[0]
+
+    functions = packaged_functions()
+    with ThreadPoolExecutor(len(functions)) as pool:
+        return dict(zip(functions, pool.map(probe, functions), strict=True))
 
 
 def modules_loaded(
