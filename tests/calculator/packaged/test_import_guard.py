@@ -14,12 +14,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from lambda_devkit import service_spec
-from lambda_devkit.emulator.sandbox import Sandbox, runtime_python, unpack_layers
+from lambda_devkit.emulator.sandbox import Sandbox, runtime_python
 from lambda_devkit.testing.dist import packaged
 
 LAYERS = [packaged(p) for p in service_spec.built_layers(service_spec.host_architecture())]
@@ -141,19 +142,22 @@ EXTRA: dict[str, set[str]] = {}
 # (docs/decisions/0008-tracing-without-an-sdk.md). Opting in means allowing it here, by name.
 TRACING_SDKS = {"aws_xray_sdk", "opentelemetry", "wrapt"}
 
-# Runs in the sandboxed interpreter, with nothing imported but sys: the modules `statement`
-# adds, by top-level package or (`{depth}` None) by full name.
+# Runs in the sandboxed interpreter, with nothing imported but sys: the modules each of
+# `statements` adds (cumulatively, since the start), by top-level package or by full name.
 PROBE = """\
 import sys
 before = set(sys.modules)
 sys.path[:] = [{task_root!r}, {layers_site!r}, {layers!r}, *[p for p in sys.path if p]]
-{statement}
-loaded = set(sys.modules) - before
-if {top_level!r}:
-    loaded = {{name.partition(".")[0] for name in loaded}} - {{n.partition(".")[0] for n in before}}
-    loaded = {{name for name in loaded if not name.startswith("_")}}
+steps = []
+for statement in {statements!r}:
+    exec(statement, {{}})
+    loaded = set(sys.modules) - before
+    if {top_level!r}:
+        loaded = {{name.partition(".")[0] for name in loaded}} - {{n.partition(".")[0] for n in before}}
+        loaded = {{name for name in loaded if not name.startswith("_")}}
+    steps.append(sorted(loaded))
 import json
-print(json.dumps(sorted(loaded)))
+print(json.dumps(steps))
 """
 
 
@@ -162,30 +166,25 @@ def packaged_functions() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def opt(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The layers unpacked once, as /opt for every probe (Lambda's /opt is read-only)."""
-    return unpack_layers(tmp_path_factory.mktemp("opt"), LAYERS)
-
-
-@pytest.fixture(scope="module")
 def top_level(tmp_path_factory: pytest.TempPathFactory, opt: Path) -> dict[str, set[str]]:
     """The top-level packages `import lambda_function` loads, per function: one probe each,
-    whichever tests ask."""
-    return {
-        function: modules_loaded(
-            tmp_path_factory.mktemp(function),
-            opt,
-            function,
-            "import lambda_function",
-            top_level=True,
-        )
-        for function in packaged_functions()
-    }
+    whichever tests ask. The probes run at once, each in its own fresh interpreter: what one
+    imports is its own, whatever else runs."""
+
+    def probe(function: str) -> set[str]:
+        root = tmp_path_factory.mktemp(function)
+        return modules_loaded(root, opt, function, ["import lambda_function"], top_level=True)[0]
+
+    functions = packaged_functions()
+    with ThreadPoolExecutor(len(functions)) as pool:
+        return dict(zip(functions, pool.map(probe, functions), strict=True))
 
 
 def modules_loaded(
-    tmp_path: Path, opt: Path, function: str, statement: str, *, top_level: bool
-) -> set[str]:
+    tmp_path: Path, opt: Path, function: str, statements: list[str], *, top_level: bool
+) -> list[set[str]]:
+    """What each of `statements`, run in turn in one fresh interpreter in the function's
+    sandbox, has loaded since the interpreter started."""
     sandbox = Sandbox.unpack(
         tmp_path,
         packaged(service_spec.function(function).built),
@@ -205,7 +204,7 @@ def modules_loaded(
         task_root=str(sandbox.task_root),
         layers_site=str(sandbox.opt / "python" / "lib" / version / "site-packages"),
         layers=str(sandbox.opt / "python"),
-        statement=statement,
+        statements=statements,
         top_level=top_level,
     )
     completed = subprocess.run(
@@ -216,7 +215,7 @@ def modules_loaded(
         cwd=sandbox.task_root,
     )
     assert completed.returncode == 0, completed.stderr
-    return set(json.loads(completed.stdout))
+    return [set(step) for step in json.loads(completed.stdout)]
 
 
 def test_exceptions_name_packaged_functions() -> None:
@@ -248,20 +247,18 @@ def test_metrics_cost_no_import_beyond_what_the_logger_already_loads(
     tmp_path: Path, opt: Path
 ) -> None:
     # Powertools' package init imports its Metrics module whatever is used of it, so the
-    # metrics every request emits (calculator.shared.metrics) cost a print, not an import.
+    # metrics every request emits (calculator.shared.metrics) cost a print, not an import. One
+    # interpreter, two steps: what the logger loads, then what importing Metrics too adds to it
+    # (imports are deterministic: the same as two fresh interpreters, one of them spared).
     function = packaged_functions()[0]
-    logger_only = modules_loaded(
-        tmp_path / "logger",
+    logger_only, metrics = modules_loaded(
+        tmp_path,
         opt,
         function,
-        "from aws_lambda_powertools import Logger",
-        top_level=False,
-    )
-    metrics = modules_loaded(
-        tmp_path / "metrics",
-        opt,
-        function,
-        "from aws_lambda_powertools import Logger, Metrics",
+        [
+            "from aws_lambda_powertools import Logger",
+            "from aws_lambda_powertools import Logger, Metrics",
+        ],
         top_level=False,
     )
     assert "aws_lambda_powertools.metrics" in logger_only

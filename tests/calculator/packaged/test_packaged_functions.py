@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import socket
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,7 @@ import pytest
 
 from lambda_devkit import emf, service_spec
 from lambda_devkit.emulator.container import Container, Result
-from lambda_devkit.emulator.sandbox import Sandbox, unpack_layers
+from lambda_devkit.emulator.sandbox import Sandbox
 from lambda_devkit.testing.aws import (
     FAKE_CREDENTIALS,
     REGION,
@@ -29,7 +31,7 @@ from lambda_devkit.testing.aws import (
     fresh_tables,
 )
 from lambda_devkit.testing.dist import packaged
-from lambda_devkit.testing.events import EventFactory, as_caller, without_caller
+from lambda_devkit.testing.events import EventFactory, as_caller, load_event, without_caller
 
 # Native wheels, should a requirement bring any, must match the machine running the test. The
 # template lists the shared layer first.
@@ -59,12 +61,6 @@ def aws_env(tables: dict[str, str], recorder: FaultProxy) -> dict[str, str]:
         "AWS_ENDPOINT_URL_DYNAMODB": recorder.endpoint,
         **service_spec.function_environment(tables),
     }
-
-
-@pytest.fixture(scope="module")
-def opt(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Both layers unpacked once, the /opt of every container that has both."""
-    return unpack_layers(tmp_path_factory.mktemp("opt"), [SHARED_LAYER, REQUIREMENTS_LAYER])
 
 
 def container(
@@ -118,8 +114,86 @@ def containers(
         for name in (f.name for f in FUNCTIONS)
     }
     yield running
-    for each in running.values():
-        each.stop()
+    # At once: each stop waits for its Runtime API's server loop to notice (up to half a second).
+    with ThreadPoolExecutor(len(running)) as stopping:
+        list(stopping.map(Container.stop, running.values()))
+
+
+@dataclass(frozen=True)
+class Run:
+    """What one fresh container answered to its events, in order, and everything it printed
+    (the invocations' logs, then what it printed until it was stopped)."""
+
+    results: list[Result]
+    logs: list[str]
+
+
+def run_fresh(function: Container, events: list[dict[str, Any]]) -> Run:
+    results = [function.invoke(event) for event in events]
+    return Run(results, [line for r in results for line in r.logs] + function.stop_and_collect())
+
+
+def bad_method_event(name: str) -> dict[str, Any]:
+    """The function's event with a method its route does not take (a 405)."""
+    event = load_event(name)
+    event["requestContext"]["http"]["method"] = "DELETE"
+    return event
+
+
+# The function the missing-layer checks run (any would do). A name, not a literal in the
+# load_event call: the removal command takes a test that loads an event by literal name for
+# one that cannot outlive the function (lambda_devkit.scaffold.remove_function.importers).
+LAYERLESS = "add"
+# The checks below that need a container of their own (a cold start counted, a store that
+# refuses connections, a layer left out), by check and case.
+FRESH_RUNS = [
+    *(("metrics", f.name) for f in FUNCTIONS),
+    *(("refused", f.name) for f in FUNCTIONS if f.table_actions),
+    ("without", "without-shared-layer"),
+    ("without", "without-requirements-layer"),
+]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def fresh_runs(
+    tmp_path_factory: pytest.TempPathFactory,
+    moto_server: MotoServer,
+    unpacked: dict[Path, Path],
+    opt: Path,
+) -> Iterator[dict[tuple[str, str], Future[Run]]]:
+    """Every fresh container's run, all started with the module and run at once, each in an
+    environment of its own: they spend most of their time starting, waiting on a runtime and
+    being stopped, which the other tests' time now covers. Each check below takes its run's
+    result and asserts on it. Their tables are their own and they write to moto directly (not
+    through the recorder), so the tests of the shared containers see none of their writes."""
+    tables = fresh_tables(dynamodb_client(moto_server.endpoint))
+    env = {
+        **FAKE_CREDENTIALS,
+        "AWS_ENDPOINT_URL_DYNAMODB": moto_server.endpoint,
+        **service_spec.function_environment(tables),
+    }
+    both = [SHARED_LAYER, REQUIREMENTS_LAYER]
+    with socket.socket() as refusing:  # bound, never listening: connections are refused
+        refusing.bind(("127.0.0.1", 0))
+        down = {**env, "AWS_ENDPOINT_URL_DYNAMODB": f"http://127.0.0.1:{refusing.getsockname()[1]}"}
+
+        def start(kind: str, case: str) -> tuple[Container, list[dict[str, Any]]]:
+            root = tmp_path_factory.mktemp(f"{kind}-{case}")
+            if kind == "metrics":  # its event twice, then a method its route does not take
+                events = [load_event(case), load_event(case), bad_method_event(case)]
+                return container(root, case, both, env, tables, opt), events
+            if kind == "refused":
+                return container(root, case, both, down, tables, opt), [load_event(case)]
+            (layer,) = [REQUIREMENTS_LAYER] if case == "without-shared-layer" else [SHARED_LAYER]
+            return container(root, LAYERLESS, [layer], env, tables, unpacked[layer]), [
+                load_event(LAYERLESS)
+            ]
+
+        def run(kind: str, case: str) -> Run:
+            return run_fresh(*start(kind, case))
+
+        with ThreadPoolExecutor(len(FRESH_RUNS)) as pool:
+            yield {(kind, case): pool.submit(run, kind, case) for kind, case in FRESH_RUNS}
 
 
 # What each calculation function besides add answers to its event (tests/events/<name>.json).
@@ -228,36 +302,27 @@ def test_function_zip_holds_only_its_own_code(containers: dict[str, Container]) 
 
 
 @pytest.mark.parametrize(
-    ("layers", "missing_module"),
-    [([REQUIREMENTS_LAYER], "calculator.shared"), ([SHARED_LAYER], "aws_lambda_powertools")],
+    ("case", "missing_module"),
+    [
+        ("without-shared-layer", "calculator.shared"),
+        ("without-requirements-layer", "aws_lambda_powertools"),
+    ],
     ids=["without-shared-layer", "without-requirements-layer"],
 )
 def test_a_missing_layer_makes_the_handler_unimportable(
-    tmp_path: Path,
-    api_event: EventFactory,
-    aws_env: dict[str, str],
-    tables: dict[str, str],
-    layers: list[Path],
-    missing_module: str,
+    fresh_runs: dict[tuple[str, str], Future[Run]], case: str, missing_module: str
 ) -> None:
-    result = container(tmp_path, "add", layers, aws_env, tables).invoke(api_event("add"))
+    (result,) = fresh_runs["without", case].result().results
     assert result.error is not None
     assert result.error["errorType"] == "Runtime.ImportModuleError"
     assert missing_module in result.error["errorMessage"]
 
 
-def emf_of(
-    function: Container, events: list[dict[str, Any]]
-) -> tuple[list[int], list[dict[str, Any]]]:
-    """The statuses `events` get from one container, in order, and every EMF document it
+def emf_of(run: Run) -> tuple[list[int], list[dict[str, Any]]]:
+    """The statuses of a run's answers, in order, and every EMF document its container
     printed, each checked against the EMF specification."""
-    statuses, logs = [], []
-    for event in events:
-        result = function.invoke(event)
-        statuses.append(answer(result)["statusCode"])
-        logs += result.logs
-    logs += function.stop_and_collect()
-    documents = emf.documents(logs)
+    statuses = [answer(result)["statusCode"] for result in run.results]
+    documents = emf.documents(run.logs)
     assert {i: emf.problems(d) for i, d in enumerate(documents) if emf.problems(d)} == {}
     return statuses, documents
 
@@ -268,22 +333,11 @@ def with_metric(documents: list[dict[str, Any]], name: str) -> list[dict[str, An
 
 @pytest.mark.parametrize("function", FUNCTIONS, ids=lambda f: f.name)
 def test_the_packaged_zip_prints_valid_emf_counting_each_request_and_one_cold_start(
-    tmp_path: Path,
-    aws_env: dict[str, str],
-    tables: dict[str, str],
-    api_event: EventFactory,
-    function: service_spec.Function,
-    opt: Path,
+    fresh_runs: dict[tuple[str, str], Future[Run]], function: service_spec.Function
 ) -> None:
-    # Three invocations of one container: its event twice, then a method its route does not
-    # take (a 405: a bad request prints metrics too).
-    bad = api_event(function.name)
-    bad["requestContext"]["http"]["method"] = "DELETE"
-    layers = [SHARED_LAYER, REQUIREMENTS_LAYER]
-    statuses, documents = emf_of(
-        container(tmp_path, function.name, layers, aws_env, tables, opt),
-        [api_event(function.name), api_event(function.name), bad],
-    )
+    # Three invocations of one fresh container: its event twice, then a method its route does
+    # not take (a 405: a bad request prints metrics too).
+    statuses, documents = emf_of(fresh_runs["metrics", function.name].result())
     assert statuses == [200, 200, 405]
     (cold,) = with_metric(documents, "ColdStart")
     requests = with_metric(documents, "Requests")
@@ -305,31 +359,14 @@ def test_the_packaged_zip_prints_valid_emf_counting_each_request_and_one_cold_st
         assert emf.dimensions(document)["function_name"] == function.name
 
 
-@pytest.fixture
-def refusing_endpoint() -> Iterator[str]:
-    """A loopback address that refuses connections: a socket bound to it that never listens."""
-    with socket.socket() as bound:
-        bound.bind(("127.0.0.1", 0))
-        yield f"http://127.0.0.1:{bound.getsockname()[1]}"
-
-
 @pytest.mark.parametrize(
     "function", [f for f in FUNCTIONS if f.table_actions], ids=lambda f: f.name
 )
 def test_a_store_that_refuses_connections_is_a_metric_of_its_own(
-    tmp_path: Path,
-    aws_env: dict[str, str],
-    tables: dict[str, str],
-    api_event: EventFactory,
-    function: service_spec.Function,
-    refusing_endpoint: str,
-    opt: Path,
+    fresh_runs: dict[tuple[str, str], Future[Run]], function: service_spec.Function
 ) -> None:
-    down = {**aws_env, "AWS_ENDPOINT_URL_DYNAMODB": refusing_endpoint}
-    layers = [SHARED_LAYER, REQUIREMENTS_LAYER]
-    statuses, documents = emf_of(
-        container(tmp_path, function.name, layers, down, tables, opt), [api_event(function.name)]
-    )
+    # A fresh container whose store endpoint refuses connections, invoked with its event once.
+    statuses, documents = emf_of(fresh_runs["refused", function.name].result())
     assert statuses == [503]
     (failed,) = with_metric(documents, "Requests")
     assert emf.metric_values(failed) == {"Requests": 1, "StoreFailures": 1}

@@ -4,7 +4,6 @@ in its own caller's history only."""
 from __future__ import annotations
 
 import json
-import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 
 from calculator.functions.add import handler as add
@@ -21,6 +20,7 @@ from lambda_devkit.testing.load import (
     CONTAINERS,
     REQUESTS,
     SUBJECTS,
+    WORKERS,
     invoke,
     start_container,
 )
@@ -39,7 +39,7 @@ def test_parallel_requests_of_two_callers_are_each_recorded_once_in_their_own_hi
     ]
     with ProcessPoolExecutor(
         CONTAINERS,
-        mp_context=multiprocessing.get_context("spawn"),
+        mp_context=WORKERS,
         initializer=start_container,
         initargs=(moto_server.endpoint, table, add.__name__, "add"),
     ) as pool:

@@ -95,7 +95,7 @@ def test_a_store_that_never_answers_is_a_503_within_the_invocation(
 ) -> None:
     # 2.5 s left: less than one full attempt (connect + read ceilings), so the budget, not the
     # ceilings, sets the timeouts. The packaged zip is held to the template's timeout in
-    # tests/calculator/packaged/test_time_budget.py.
+    # tests/calculator/packaged/test_hung_store.py.
     context = FakeLambdaContext(remaining_ms=2_500)
     with silent_store() as endpoint:
         store = HistoryStore(dynamodb_clients(endpoint), "never-answers")

@@ -17,6 +17,7 @@ from lambda_devkit.testing.dist import lay_out_stand_ins
 from lambda_devkit.testing.local_server import (
     FUNCTION_ZIP,
     PATIENCE_S,
+    STORELESS,
     Emulator,
     Server,
     serving,
@@ -30,8 +31,8 @@ def buildroot(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(buildroot: Path) -> Iterator[Server]:
-    """One `serve` for a whole test file."""
-    with serving(buildroot) as running:
+    """One `serve` for a whole test file, its stand-in functions given no store."""
+    with serving(buildroot, aws=STORELESS) as running:
         yield running
 
 

@@ -3,6 +3,7 @@ and the `token` command."""
 
 from __future__ import annotations
 
+import argparse
 import base64
 import json
 import socket
@@ -18,6 +19,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from lambda_devkit import template as sam
+from lambda_devkit.local import main as local_main
 from lambda_devkit.local.issuer import AUDIENCE
 from lambda_devkit.testing.local_server import (
     BODY_ROUTE,
@@ -227,18 +229,17 @@ def test_the_token_command_prints_a_token_serve_accepts(server: Server, buildroo
     assert (status, seen["authorizer"]["jwt"]["claims"]["sub"]) == (200, "carol")
 
 
-def test_the_token_command_without_an_issuer_says_how_to_start_one(buildroot: Path) -> None:
+def test_the_token_command_without_an_issuer_says_how_to_start_one(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # The command in process: its one run as a process of its own is the test above (a
+    # process costs the command's imports, seconds, for the same code).
     with socket.socket() as probe:  # a port nothing listens on once closed
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    completed = subprocess.run(
-        cli(buildroot, "token", "--issuer", f"http://127.0.0.1:{port}"),
-        capture_output=True,
-        text=True,
-        env=environment(),
-        timeout=PATIENCE_S,
-    )
-    assert (completed.returncode, completed.stdout) == (1, "")
-    assert f"no local issuer answers at http://127.0.0.1:{port}" in completed.stderr
-    assert "run src/python/lambda_devkit/local/main.py -- serve" in completed.stderr
-    assert "Traceback" not in completed.stderr
+    code = local_main.token(argparse.Namespace(issuer=f"http://127.0.0.1:{port}", sub="carol"))
+    stdout, stderr = capsys.readouterr()
+    assert (code, stdout) == (1, "")
+    assert f"no local issuer answers at http://127.0.0.1:{port}" in stderr
+    assert "run src/python/lambda_devkit/local/main.py -- serve" in stderr
+    assert "Traceback" not in stderr

@@ -12,6 +12,7 @@ from lambda_devkit.testing.local_server import (
     FUNCTION,
     PATIENCE_S,
     ROUTES,
+    STORELESS,
     cli,
     environment,
     start,
@@ -64,7 +65,7 @@ def probe_line(route: str) -> str:
 def test_invoke_prints_one_metrics_line_after_the_logs(buildroot: Path) -> None:
     route = str(FUNCTION.routes[0])
     completed = subprocess.run(
-        cli(buildroot, "invoke", FUNCTION.name, "--event", "-"),
+        cli(buildroot, *STORELESS, "invoke", FUNCTION.name, "--event", "-"),
         input=json.dumps({"routeKey": route}),
         capture_output=True,
         text=True,
@@ -77,7 +78,7 @@ def test_invoke_prints_one_metrics_line_after_the_logs(buildroot: Path) -> None:
 
 
 def test_serve_prints_one_metrics_line_per_request(buildroot: Path) -> None:
-    server = start(buildroot)
+    server = start(buildroot, aws=STORELESS)
     try:
         statuses = [server.request(*route)[0] for route in ROUTES]
     finally:

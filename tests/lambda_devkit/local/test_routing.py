@@ -30,6 +30,7 @@ from lambda_devkit.testing.local_server import (
     FUNCTION_ZIP,
     PATIENCE_S,
     ROUTES,
+    STORELESS,
     TOKEN,
     Emulator,
     Server,
@@ -246,7 +247,7 @@ def test_routes_prints_every_route_of_the_template_with_its_handler(buildroot: P
 def test_invoke_prints_the_response_logs_and_timings(buildroot: Path) -> None:
     route = str(FUNCTION.routes[0])
     completed = subprocess.run(
-        cli(buildroot, "invoke", FUNCTION.name, "--event", "-"),
+        cli(buildroot, *STORELESS, "invoke", FUNCTION.name, "--event", "-"),
         input=json.dumps({"routeKey": route}),
         capture_output=True,
         text=True,
@@ -279,7 +280,7 @@ def test_a_function_past_its_timeout_is_stopped_and_answered_500(tmp_path: Path)
         "    time.sleep(20)\n    return {'statusCode': 200, 'body': '{}'}\n"
     )
     zip_path.write_bytes(with_handler(zip_path.read_bytes(), sleeper))
-    slow = start(buildroot, timeout_s=1)
+    slow = start(buildroot, timeout_s=1, aws=STORELESS)
     try:
         status, _, body = slow.request(*FUNCTION.routes[0])
         # An HTTP API's answer to a function error, a timeout included.

@@ -18,6 +18,7 @@ from lambda_devkit.testing.local_server import (
     FUNCTION,
     PATIENCE_S,
     ROUTES,
+    STORELESS,
     Emulator,
     answer_of,
     start,
@@ -39,7 +40,9 @@ def test_serve_throttles_routes_as_the_template_sets_them() -> None:
 def test_beyond_its_burst_a_route_is_answered_429_as_api_gateway_does(buildroot: Path) -> None:
     # A burst of 3 refilled once in 1,000 s: the fourth request within the test is refused,
     # however slowly the machine sends them (a starved test would need 1,000 s to see a refill).
-    throttled = start(buildroot, serve=("--throttle-rate", "0.001", "--throttle-burst", "3"))
+    throttled = start(
+        buildroot, serve=("--throttle-rate", "0.001", "--throttle-burst", "3"), aws=STORELESS
+    )
     first, *others = ROUTES
     try:
         answers = [throttled.request(*first) for _ in range(8)]

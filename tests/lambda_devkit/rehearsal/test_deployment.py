@@ -6,7 +6,6 @@ deployment of their own: test_rehearsal.py.) The zips are stand-ins, as in test_
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,10 +14,11 @@ import pytest
 
 from lambda_devkit import service_spec
 from lambda_devkit import template as sam
-from lambda_devkit.moto_server import moto_endpoint
-from lambda_devkit.rehearsal.deploy import Target, deploy, guards, verify
+from lambda_devkit.moto_server import MotoServer
+from lambda_devkit.rehearsal.deploy import deploy, guards, verify
 from lambda_devkit.testing.dist import lay_out_stand_ins
 from lambda_devkit.testing.local_server import with_handler
+from lambda_devkit.testing.rehearsal import Target
 
 # The function the checks change or inspect: the template's first that uses a table (a
 # widened role is about its grants), and its zip.
@@ -47,15 +47,16 @@ class Deployment:
 
 @pytest.fixture(scope="module", params=["arm64", "x86_64"])
 def deployment(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Deployment]:
-    # moto keeps its state per process and each server resets it: this file starts no other
-    # server, so the deployment lasts until the other architecture's replaces it.
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, moto: MotoServer
+) -> Deployment:
+    # moto keeps its state per process: the process's one server (conftest.py) is emptied
+    # for each architecture's deployment, which lasts until the other's replaces it (the
+    # tests here only read it; pytest runs one architecture's, then the other's).
     architecture: str = request.param  # type: ignore[attr-defined]
     built = lay_out_stand_ins(tmp_path_factory.mktemp("deployed"))
-    with moto_endpoint(stacks=True) as endpoint:
-        target = Target(endpoint=endpoint, architecture=architecture)
-        yield Deployment(target, deploy(sam.load(), built, target))
+    moto.reset()
+    target = Target(endpoint=moto.endpoint, architecture=architecture)
+    return Deployment(target, deploy(sam.load(), built, target))
 
 
 def test_deployed_stack_matches_the_build(buildroot: Path, deployment: Deployment) -> None:

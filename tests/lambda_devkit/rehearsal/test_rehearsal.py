@@ -1,6 +1,7 @@
 """Deploy rehearsal: the template and its zips through moto's CloudFormation API, verified end to
 end. The rehearsal uploads and hashes the zips, never runs them: stand-ins serve (CI's rehearsal
-step deploys the real ones, docs/deploy.md)."""
+step deploys the real ones, docs/deploy.md). Each check that changes the stack deploys its own,
+on the process's one moto server emptied for it (conftest.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import copy
 import io
 import json
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +16,9 @@ import pytest
 
 from lambda_devkit import service_spec
 from lambda_devkit import template as sam
-from lambda_devkit.moto_server import moto_endpoint
-from lambda_devkit.rehearsal.deploy import Target, deploy, guards, verify
+from lambda_devkit.rehearsal.deploy import deploy, guards, verify
 from lambda_devkit.testing.dist import lay_out_stand_ins
+from lambda_devkit.testing.rehearsal import Target
 
 # The function the checks change or inspect: the template's first that uses a table (a
 # widened role is about its grants), and its zip.
@@ -39,17 +39,15 @@ def buildroot(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(params=["arm64", "x86_64"])
-def target(request: pytest.FixtureRequest) -> Iterator[Target]:
+def target(request: pytest.FixtureRequest, endpoint: str) -> Target:
     architecture: str = request.param  # type: ignore[attr-defined]
-    with moto_endpoint(stacks=True) as endpoint:
-        yield Target(endpoint=endpoint, architecture=architecture)
+    return Target(endpoint=endpoint, architecture=architecture)
 
 
 @pytest.fixture
-def one_target() -> Iterator[Target]:
+def one_target(endpoint: str) -> Target:
     """For checks that do not depend on the architecture: one deployment, not two."""
-    with moto_endpoint(stacks=True) as endpoint:
-        yield Target(endpoint=endpoint)
+    return Target(endpoint=endpoint)
 
 
 def rebuild_with_change(zip_path: Path) -> None:
@@ -68,25 +66,25 @@ def code_hashes(target: Target) -> dict[str, str]:
     return {f["FunctionName"]: f["CodeSha256"] for f in functions}
 
 
-def test_snapstart_is_on_when_asked_for(buildroot: Path) -> None:
+def test_snapstart_is_on_when_asked_for(buildroot: Path, endpoint: str) -> None:
     template = sam.load()
-    with moto_endpoint(stacks=True) as endpoint:
-        target = Target(endpoint=endpoint, snapstart=True)
-        deployed = deploy(template, buildroot, target)
-        assert verify(template, deployed, buildroot, target) == []
+    target = Target(endpoint=endpoint, snapstart=True)
+    deployed = deploy(template, buildroot, target)
+    assert verify(template, deployed, buildroot, target) == []
 
 
-def test_a_template_that_ignores_the_snapstart_parameter_is_caught(buildroot: Path) -> None:
+def test_a_template_that_ignores_the_snapstart_parameter_is_caught(
+    buildroot: Path, endpoint: str
+) -> None:
     template = sam.load()
     del template["Globals"]["Function"]["SnapStart"]
-    with moto_endpoint(stacks=True) as endpoint:
-        target = Target(endpoint=endpoint, snapstart=True)
-        deployed = deploy(template, buildroot, target)
-        assert verify(template, deployed, buildroot, target) == [
-            f"{sam.function_name_of(a.path)}: SnapStart applies on None, expected PublishedVersions"
-            for a in sam.artifacts(template)
-            if a.resource_type == sam.FUNCTION
-        ]
+    target = Target(endpoint=endpoint, snapstart=True)
+    deployed = deploy(template, buildroot, target)
+    assert verify(template, deployed, buildroot, target) == [
+        f"{sam.function_name_of(a.path)}: SnapStart applies on None, expected PublishedVersions"
+        for a in sam.artifacts(template)
+        if a.resource_type == sam.FUNCTION
+    ]
 
 
 def test_a_role_widened_after_deploy_is_caught(buildroot: Path, target: Target) -> None:
@@ -131,36 +129,34 @@ def test_redeploying_after_one_handler_changes_updates_only_that_function(
     assert changed == {SUBJECT_NAME}
 
 
-def test_guard_parameters_reach_the_deployed_functions(buildroot: Path) -> None:
+def test_guard_parameters_reach_the_deployed_functions(buildroot: Path, endpoint: str) -> None:
     template = sam.load()
-    with moto_endpoint(stacks=True) as endpoint:
-        target = Target(
-            endpoint=endpoint,
-            overrides={
-                "ReservedConcurrency": "3",
-                "HistoryRetentionDays": "7",
-                "ThrottlingRateLimit": "2",
-                "JwtIssuer": "https://login.example.com/",
-                "JwtAudience": "calculator-api",
-            },
-        )
-        deployed = deploy(template, buildroot, target)
-        assert verify(template, deployed, buildroot, target) == []
-        concurrency = target.client("lambda").get_function_concurrency(FunctionName=SUBJECT_NAME)
-        assert concurrency["ReservedConcurrentExecutions"] == 3
-        enforced, _ = guards(deployed, sam.parameter_values(template, target.parameters))
-        assert '"https://login.example.com/"' in enforced[0]
-        assert "2 requests/s" in enforced[1]
-        config = target.client("lambda").get_function_configuration(FunctionName=SUBJECT_NAME)
-        assert str(config["Environment"]["Variables"]["HISTORY_RETENTION_DAYS"]) == "7"
+    target = Target(
+        endpoint=endpoint,
+        overrides={
+            "ReservedConcurrency": "3",
+            "HistoryRetentionDays": "7",
+            "ThrottlingRateLimit": "2",
+            "JwtIssuer": "https://login.example.com/",
+            "JwtAudience": "calculator-api",
+        },
+    )
+    deployed = deploy(template, buildroot, target)
+    assert verify(template, deployed, buildroot, target) == []
+    concurrency = target.client("lambda").get_function_concurrency(FunctionName=SUBJECT_NAME)
+    assert concurrency["ReservedConcurrentExecutions"] == 3
+    enforced, _ = guards(deployed, sam.parameter_values(template, target.parameters))
+    assert '"https://login.example.com/"' in enforced[0]
+    assert "2 requests/s" in enforced[1]
+    config = target.client("lambda").get_function_configuration(FunctionName=SUBJECT_NAME)
+    assert str(config["Environment"]["Variables"]["HISTORY_RETENTION_DAYS"]) == "7"
 
 
-def test_no_reserved_concurrency_when_set_to_zero(buildroot: Path) -> None:
+def test_no_reserved_concurrency_when_set_to_zero(buildroot: Path, endpoint: str) -> None:
     template = sam.load()
-    with moto_endpoint(stacks=True) as endpoint:
-        target = Target(endpoint=endpoint, overrides={"ReservedConcurrency": "0"})
-        deployed = deploy(template, buildroot, target)
-        assert verify(template, deployed, buildroot, target) == []
+    target = Target(endpoint=endpoint, overrides={"ReservedConcurrency": "0"})
+    deployed = deploy(template, buildroot, target)
+    assert verify(template, deployed, buildroot, target) == []
 
 
 def test_a_template_without_ttl_or_honest_throttling_is_caught(

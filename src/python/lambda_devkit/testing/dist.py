@@ -35,6 +35,28 @@ def lay_out_dist(root: Path, template: dict[str, Any] | None = None) -> Path:
     return root
 
 
+def merge_unpacked(opt: Path, unpacked: list[Path]) -> Path:
+    """Layers already unpacked each in a directory of its own (`unpacked`, in order), merged
+    into `opt` as Lambda merges them into /opt: a later layer's file replaces an earlier one's.
+    A test that needs /opt with and without a layer then unpacks each layer once (the
+    requirements layer is thousands of files, seconds to unpack). The merge is of symbolic
+    links: to an entry only one layer has, or to the last layer's file; a directory several
+    layers have is made here and merged entry by entry. Nothing in `unpacked` is written.
+    Returns `opt`."""
+    opt.mkdir(parents=True, exist_ok=True)
+    names: dict[str, list[Path]] = {}
+    for layer in unpacked:
+        for entry in layer.iterdir():
+            names.setdefault(entry.name, []).append(entry)
+    for name, entries in names.items():
+        directories = [e for e in entries if e.is_dir()]
+        if len(directories) > 1 and len(directories) == len(entries):
+            merge_unpacked(opt / name, directories)
+        else:
+            (opt / name).symlink_to(entries[-1].resolve())
+    return opt
+
+
 # The code of every stand-in function: it answers 200 with what it was sent, so that tests of the
 # tools that run functions (serve, invoke) check what reaches a function and what comes back,
 # whatever the service's own handlers do; and it prints one EMF document per request, as an

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import multiprocessing
 import os
 from typing import Any
 
@@ -18,6 +19,15 @@ from typing import Any
 CONTAINERS = 4
 REQUESTS = 32  # per caller
 SUBJECTS = ("alice", "bob")
+
+# How the worker processes start: forked from a server process that has imported the
+# third-party packages every container loads (botocore, Powertools), not each a fresh
+# interpreter importing them again (spawn: about 1.5 s of CPU a worker). Still one process per
+# container, each importing the function's handler and making its client itself
+# (start_container); what they share is the packages' code, as warm copies of one image do. Not
+# plain fork: the test process runs moto's server threads, which a fork would copy mid-flight.
+WORKERS = multiprocessing.get_context("forkserver")
+WORKERS.set_forkserver_preload(["botocore.session", "botocore.client", "aws_lambda_powertools"])
 
 
 # The function a worker process runs, set by start_container.

@@ -48,6 +48,13 @@ UNTHROTTLED = ("--throttle-rate", "100000", "--throttle-burst", "100000")
 # How long a test waits for a server, a request or a process before it calls it stuck. Generous
 # on purpose: this bounds a hang, never a speed; a starved machine may take long to answer.
 PATIENCE_S = 300.0
+# Where serve and invoke send the functions' store calls when the functions are stand-ins
+# (lambda_devkit.testing.dist.PROBE), which make none: an endpoint nothing listens on, instead
+# of the embedded moto server serve and invoke start by default, which costs every start seconds
+# of imports and table creation and every stop a server shutdown. The embedded server is
+# exercised where a function uses it or where it must go with serve: the service's own zips
+# under serve (tests/calculator/packaged/test_served.py) and serve's stops (test_lifecycle.py).
+STORELESS = ("--aws-endpoint", "http://127.0.0.1:9")
 # How often a client sends again a request answered 503 with Retry-After. The functions keep the
 # template's per-attempt store timeouts (2 s, three attempts), which a starved moto can exhaust:
 # the answer is then right, and a client does what it says. The 503 paths themselves are
@@ -194,15 +201,20 @@ def descendants(pid: int) -> set[int]:
 
 
 def start(
-    buildroot: Path, serve: tuple[str, ...] = UNTHROTTLED, timeout_s: float = PATIENCE_S
+    buildroot: Path,
+    serve: tuple[str, ...] = UNTHROTTLED,
+    timeout_s: float = PATIENCE_S,
+    aws: tuple[str, ...] = (),
 ) -> Server:
     """`serve` on ephemeral ports, once it has printed its two banner lines. No deadline: the
     banner comes when it comes. Functions get `timeout_s` (not the template's 10 s, which eight
-    cold starts at once on a starved machine can spend before the handler runs)."""
+    cold starts at once on a starved machine can spend before the handler runs). `aws`: serve's
+    AWS options (none: its embedded moto server; STORELESS for stand-in functions)."""
     process = subprocess.Popen(
         cli(
             buildroot,
             *("--timeout", str(timeout_s)),
+            *aws,
             *("serve", "--port", "0", "--issuer-port", "0", *serve),
         ),
         stdout=subprocess.PIPE,
@@ -224,10 +236,10 @@ def start(
 
 
 @contextmanager
-def serving(buildroot: Path) -> Iterator[Server]:
+def serving(buildroot: Path, aws: tuple[str, ...] = ()) -> Iterator[Server]:
     """`start`, and `stop` at the end unless the server has already exited: a test file's one
     `serve` (starting one costs seconds, a request milliseconds)."""
-    running = start(buildroot)
+    running = start(buildroot, aws=aws)
     try:
         yield running
     finally:
