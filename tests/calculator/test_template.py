@@ -100,48 +100,6 @@ def test_functions_in_build_files_and_template_are_the_same() -> None:
     assert template_functions == pants_function_names()
 
 
-def template_layers(template: dict[str, Any], resource: str, architecture: str) -> list[str]:
-    """The layers the template gives a function on `architecture`, as the Pants targets that
-    build them: Globals' Layers, then its own (SAM appends lists), each condition chosen."""
-    built_here = {
-        a.resource: a.target for a in sam.artifacts(template) if a.resource_type == sam.LAYER
-    }
-    values = sam.parameter_values(template, {"Architecture": architecture})
-    listed = [
-        *template.get("Globals", {}).get("Function", {}).get("Layers", []),
-        *template["Resources"][resource]["Properties"].get("Layers", []),
-    ]
-    layers = []
-    for layer in listed:
-        value = sam.resolve(template, layer, values)
-        if value is not None:  # AWS::NoValue
-            # A layer built elsewhere (an ARN) stays as written: no target names it.
-            ref = value.get("Ref", "") if isinstance(value, dict) else ""
-            layers.append(built_here.get(ref, str(value)))
-    return layers
-
-
-def test_each_function_runs_with_the_layers_its_target_names() -> None:
-    """A function's zip leaves out what its target's `layers` ship, so the template must deploy
-    it with exactly those: `./pants package` records them beside the zip (`layers` in
-    <zip>.metadata.json, for the architecture the zip is built for)."""
-    template = sam.load()
-    problems = []
-    for function in service_spec.functions(template):
-        built = json.loads(packaged(Path(f"{function.built}.metadata.json")).read_text())
-        architecture = built["architecture"]
-        named = built.get("layers", [])
-        deployed = template_layers(template, function.resource, architecture)
-        if deployed != named:
-            problems.append(
-                f"{function.resource} on {architecture}: {sam.TEMPLATE} gives {deployed}, "
-                f"{function.build_target} is built against {named} (only in the template: "
-                f"{sorted(set(deployed) - set(named))}; only in the BUILD files: "
-                f"{sorted(set(named) - set(deployed))})"
-            )
-    assert not problems, "\n".join(problems)
-
-
 def test_artifact_paths_must_point_into_dist(tmp_path: Path) -> None:
     broken = tmp_path / "template.yaml"
     broken.write_text(
