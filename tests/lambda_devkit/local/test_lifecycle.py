@@ -1,6 +1,6 @@
 """`serve` stops when told, and when the process that started it is gone: its ports, its
 containers, the issuer and its AWS endpoint go with it. (The same through `./pants run`, which
-runs serve in a session of its own: src/python/lambda_devkit/local/stop_check.sh, in CI.)"""
+runs serve in a session of its own: src/python/lambda_devkit/local/serve_check.sh, in CI.)"""
 
 from __future__ import annotations
 

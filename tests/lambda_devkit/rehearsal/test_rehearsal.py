@@ -16,9 +16,8 @@ import pytest
 
 from lambda_devkit import service_spec
 from lambda_devkit import template as sam
-from lambda_devkit.rehearsal.deploy import deploy, guards, verify
+from lambda_devkit.rehearsal.deploy import Target, deploy, guards, verify
 from lambda_devkit.testing.dist import lay_out_stand_ins
-from lambda_devkit.testing.rehearsal import Target
 
 # The function the checks change or inspect: the template's first that uses a table (a
 # widened role is about its grants), and its zip.

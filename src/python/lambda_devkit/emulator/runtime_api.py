@@ -100,7 +100,11 @@ class RuntimeApi:
         self._server.daemon_threads = False
         self._server.block_on_close = True
         self.address = f"127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # Polled for shutdown every 50 ms, not serve_forever's half second: each container's
+        # stop waits for it.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
 
     @staticmethod

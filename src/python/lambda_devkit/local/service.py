@@ -18,6 +18,7 @@ import sys
 import tempfile
 import threading
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -254,15 +255,16 @@ class LocalService:
 
     def close(self) -> list[str]:
         """Stops every container; returns what they printed that no invocation's result holds."""
-        leftover: list[str] = []
+        containers: list[Container] = []
         for pool in self._pools.values():
             with pool.lock:
-                containers = [*pool.idle, *pool.busy]
+                containers += [*pool.idle, *pool.busy]
                 pool.idle.clear()
-            for container in containers:
-                leftover += container.stop_and_collect()
+        # At once: each stop waits for its runtime to exit and its server to close.
+        with ThreadPoolExecutor(max_workers=max(1, len(containers))) as stopping:
+            outputs = list(stopping.map(Container.stop_and_collect, containers))
         shutil.rmtree(self._scratch, ignore_errors=True)
-        return leftover
+        return [line for output in outputs for line in output]
 
 
 def aws_environment(endpoint: str | None) -> dict[str, str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import functools
 import hashlib
 import json
 import os
@@ -72,12 +73,7 @@ class Target:
     overrides: dict[str, str] = field(default_factory=dict)
 
     def client(self, service: str) -> Any:
-        session = boto3.session.Session(
-            aws_access_key_id=self.access_key,
-            aws_secret_access_key=self.secret_key,
-            region_name=self.region,
-        )
-        return session.client(service, endpoint_url=self.endpoint)  # type: ignore[call-overload]
+        return _client(self.endpoint, self.region, self.access_key, self.secret_key, service)
 
     @property
     def parameters(self) -> dict[str, str]:
@@ -88,6 +84,16 @@ class Target:
             "SnapStart": "true" if self.snapstart else "false",
             **self.overrides,
         }
+
+
+@functools.cache
+def _client(endpoint: str, region: str, access_key: str, secret_key: str, service: str) -> Any:
+    """One client per endpoint, credentials and service: making a session and a client costs
+    more than most of the calls the rehearsal makes with it."""
+    session = boto3.session.Session(
+        aws_access_key_id=access_key, aws_secret_access_key=secret_key, region_name=region
+    )
+    return session.client(service, endpoint_url=endpoint)  # type: ignore[call-overload]
 
 
 def with_uris(template: dict[str, Any], uris: dict[str, str]) -> dict[str, Any]:
