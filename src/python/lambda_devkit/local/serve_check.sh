@@ -6,7 +6,7 @@
 #    on a developer's machine): the package command must not wait for the serving invocation,
 #    and the next request must run the edit; then the edit undone, and the same again;
 # 3. stop: SIGTERM to the `./pants` process (a supervisor, an IDE stop button, `timeout`, CI
-#    cleanup), then, on a second start, SIGINT: each time, within 5 s, nothing may listen on its
+#    cleanup), then SIGINT to a second serve started beside it: each time, within 5 s, nothing may listen on its
 #    ports and none of the processes it ran (the server, its warm containers, the token issuer,
 #    moto) may be left.
 #
@@ -38,7 +38,18 @@ while [[ $# -gt 0 ]]; do
 done
 
 source src/python/lambda_devkit/local/readme_serve.sh
+# Two serves, started at once: the first is fuzzed, edited and stopped by SIGTERM; the second,
+# on ports of its own, is stopped by SIGINT. Each start is a Pants run without the daemon, which
+# waits on one core for much of its time: two at once overlap those waits.
 readme_serve_commands "serve check"
+second_serve="${serve} --throttle-rate 100000 --throttle-burst 100000"
+second_port="${port}"
+second_issuer_port="${issuer_port}"
+readme_serve_commands "serve check"
+while [[ " ${second_port} ${second_issuer_port} " == *" ${port} "* ||
+  " ${second_port} ${second_issuer_port} " == *" ${issuer_port} "* ]]; do
+  readme_serve_commands "serve check"
+done
 serve="${serve} --throttle-rate 100000 --throttle-burst 100000"
 package='./pants package ::'
 grep -qxF "${package}" README.md || {
@@ -53,29 +64,27 @@ IFS=$'\t' read -r method route _ handler < <(./pants run src/python/lambda_devki
 scratch="$(mktemp -d)"
 cp "${handler}" "${scratch}/handler.py"
 pants_pid=""
+second_pid=""
 edited=""
 
 finish() {
   [[ -z "${pants_pid}" ]] || kill -KILL "${pants_pid}" 2>/dev/null || true
+  [[ -z "${second_pid}" ]] || kill -KILL "${second_pid}" 2>/dev/null || true
   cp "${scratch}/handler.py" "${handler}"
   [[ -z "${edited}" ]] || ${package} >/dev/null 2>&1 || true # dist/ as the sources say
   rm -rf "${scratch}"
 }
 trap finish EXIT
 
-start_serve() {
-  echo "serve check: ${serve}"
-  # A log of this start only: the previous start's "Serving" line must not answer for it (the
-  # background command truncates the file only once it runs).
-  rm -f "${scratch}/serve.log"
+start_serve() { # COMMAND LOG: starts it in the background, its pid in `started_pid`
+  echo "serve check: $1"
   # The command as a user's shell runs it: a child of this script, in its process group, with
   # SIGINT and SIGQUIT at their defaults (bash would ignore them in a background command).
   (
     trap - INT QUIT
-    exec ${serve}
-  ) >"${scratch}/serve.log" 2>&1 &
-  pants_pid=$!
-  wait_until_serving "serve check" "${scratch}/serve.log" "${pants_pid}"
+    exec $1
+  ) >"$2" 2>&1 &
+  started_pid=$!
 }
 
 call() { # prints the response's headers and body; any answer will do, a 2xx or the route's 4xx
@@ -213,7 +222,11 @@ stop_with() {
 }
 
 ${package} >/dev/null
-start_serve
+start_serve "${serve}" "${scratch}/serve.log"
+pants_pid="${started_pid}"
+start_serve "${second_serve}" "${scratch}/second-serve.log"
+second_pid="${started_pid}"
+wait_until_serving "serve check" "${scratch}/serve.log" "${pants_pid}"
 echo "serve check: ${token_command}"
 TOKEN="$(${token_command})"
 answered
@@ -221,9 +234,13 @@ src/python/lambda_devkit/openapi/fuzz.sh --url "http://127.0.0.1:${port}" --toke
   ${fuzz_args[@]+"${fuzz_args[@]}"}
 edit_loop
 stop_with TERM
-# Again from the start, SIGINT this time, with a warm container among what must stop (its token
-# straight from the new issuer: the README's command was checked above).
-start_serve
+# The second serve, SIGINT this time, with a warm container among what must stop (its token
+# straight from its own issuer: the README's command was checked above).
+wait_until_serving "serve check" "${scratch}/second-serve.log" "${second_pid}"
+pants_pid="${second_pid}"
+second_pid=""
+port="${second_port}"
+issuer_port="${second_issuer_port}"
 TOKEN="$(curl -s --max-time 300 -X POST "http://127.0.0.1:${issuer_port}/token" \
   -H 'content-type: application/json' -d '{"sub": "serve-check"}' |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')"
