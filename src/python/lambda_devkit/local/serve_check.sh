@@ -56,7 +56,10 @@ grep -qxF "${package}" README.md || {
   echo "serve check: README.md lacks '${package}'" >&2
   exit 1
 }
-IFS=$'\t' read -r method route _ handler < <(./pants run src/python/lambda_devkit/local/main.py -- routes)
+# Read once the command has finished: a reader of its first line would let the next ./pants
+# start while this one still holds pantsd.
+routes="$(./pants run src/python/lambda_devkit/local/main.py -- routes)"
+IFS=$'\t' read -r method route _ handler <<<"${routes}"
 [[ -f "${handler}" ]] || {
   echo "serve check: no handler at '${handler}' for the template's first route" >&2
   exit 1
