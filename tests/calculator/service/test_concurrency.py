@@ -8,7 +8,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 from calculator.functions.add import handler as add
 from calculator.shared.history import HistoryStore
-from calculator.shared.identity import Caller
+from lambda_http.identity import Caller
 from lambda_devkit.testing.aws import (
     MotoServer,
     create_history_table,

@@ -32,7 +32,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from calculator.shared.api import MAX_BODY_BYTES
+from lambda_http.router import MAX_BODY_BYTES
 from calculator.shared.arithmetic import Operation
 from lambda_devkit import service_spec
 from lambda_devkit.testing.aws import MotoServer, history_store

@@ -19,7 +19,7 @@ from calculator.shared.history import (
     botocore_session,
     retention_days_from,
 )
-from calculator.shared.identity import Caller
+from lambda_http.identity import Caller
 from calculator.shared.models import Calculation
 from lambda_devkit.testing.aws import (
     MotoServer,
