@@ -22,9 +22,11 @@ from pants.backend.python.target_types import (
 )
 from pants.backend.python.target_types_rules import rules as python_target_types_rules
 from pants.backend.visibility.rules import rules as visibility_rules
-from pants.core.target_types import ResourceTarget
+from pants.core.target_types import FilesGeneratorTarget, FileTarget, ResourceTarget
 from pants.engine.internals.scheduler import ExecutionError
 from pants.testutil.rule_runner import RuleRunner
+
+from plugin_testing import ENV_INHERIT, pants_toml_args, python_infer_args
 
 LIBRARY = Path("src/python/lambda_http")
 MODULES = sorted(p.name for p in LIBRARY.glob("*.py"))
@@ -44,14 +46,9 @@ def rule_runner() -> RuleRunner:
             PythonSourceTarget,
             PythonRequirementTarget,
             ResourceTarget,
+            FileTarget,
+            FilesGeneratorTarget,
         ],
-    )
-    runner.set_options(
-        [
-            "--source-root-patterns=['/src/python']",
-            "--python-infer-use-rust-parser",
-            "--python-infer-unowned-dependency-behavior=error",
-        ]
     )
     runner.write_files(
         {
@@ -70,8 +67,23 @@ def rule_runner() -> RuleRunner:
     return runner
 
 
+def options() -> list[str]:
+    """pants.toml's settings that inference needs (a goal rule takes its options afresh)."""
+    return [
+        "--source-root-patterns=['/src/python']",
+        "--python-infer-unowned-dependency-behavior=error",
+        *pants_toml_args(),
+        *python_infer_args(),
+    ]
+
+
 def dependencies_of(rule_runner: RuleRunner, module: str) -> str:
-    result = rule_runner.run_goal_rule(dependencies.Dependencies, args=[str(LIBRARY / module)])
+    result = rule_runner.run_goal_rule(
+        dependencies.Dependencies,
+        global_args=options(),
+        args=[str(LIBRARY / module)],
+        env_inherit=ENV_INHERIT,
+    )
     assert result.exit_code == 0
     return result.stdout
 

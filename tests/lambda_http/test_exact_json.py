@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-
 from lambda_http.exact_json import MAX_DIGITS, OutOfBounds, dumps, loads
 
 

@@ -51,6 +51,7 @@ UTF8_CHARSETS = frozenset({"utf-8", "utf8", "us-ascii"})
 _SEND_JSON = "must be application/json: send the body as JSON with Content-Type: application/json"
 RETRY_AFTER_SECONDS = 1
 
+
 class ClientError(Exception):
     """A request the client must change; answered with `status` and the problems found."""
 

@@ -31,15 +31,14 @@ from pydantic import (
     ValidationError,
 )
 
-from calculator.shared.models import DEFAULT_LIMIT, MAX_LIMIT, HistoryQuery
-from calculator.shared.models import Operands
+from calculator.shared.models import DEFAULT_LIMIT, MAX_LIMIT, HistoryQuery, Operands
+from lambda_devkit.testing.context import fake_lambda_context
+from lambda_devkit.testing.events import load_event
 from lambda_http import exact_json
 from lambda_http import router as api
 from lambda_http.declaration import Api
 from lambda_http.exact_json import MAX_DIGITS, Number, OutOfBounds, check_bounds
 from lambda_http.router import ClientError, Request, Response, Router, ok
-from lambda_devkit.testing.context import fake_lambda_context
-from lambda_devkit.testing.events import load_event
 
 # Generated events per test. The replacement was compared on 2,500 each; as a standing guard,
 # 500 still compare both outcomes hundreds of times (one in 20 at least a 200, two in five a 400).

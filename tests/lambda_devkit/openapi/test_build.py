@@ -11,11 +11,11 @@ import sys
 from typing import Any
 
 import pytest
+from lambda_http.declaration import Api
 
 from calculator.shared.api import API
 from lambda_devkit import service_spec
 from lambda_devkit.openapi.document import ContractError, build
-from lambda_http.declaration import Api
 
 
 def template() -> dict[str, Any]:
@@ -32,7 +32,9 @@ def test_every_declared_route_is_documented_under_the_function_serving_it() -> N
         for p, item in document["paths"].items()
         for m, operation in item.items()
     }
-    assert tags == {(r.method, r.path): [f.name] for f in service_spec.functions() for r in f.routes}
+    assert tags == {
+        (r.method, r.path): [f.name] for f in service_spec.functions() for r in f.routes
+    }
     assert document["info"]["title"] == API.title
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from lambda_devkit.scaffold.api_edit import ApiEditRefused, add_route, remove_route, routes
@@ -55,5 +57,5 @@ def test_adding_a_route_imports_what_it_uses_and_removing_it_gives_back_the_file
 def test_a_route_it_cannot_find_or_a_module_it_cannot_import_from_is_refused() -> None:
     with pytest.raises(ApiEditRefused, match="expected one declaration of GET /sum, found 0"):
         remove_route(SOURCE, "GET", "/sum")
-    with pytest.raises(ApiEditRefused, match="no `from other import ...` to add X to"):
+    with pytest.raises(ApiEditRefused, match=re.escape("no `from other import ...` to add X")):
         add_route(SOURCE, "", {"X": "other"})

@@ -92,7 +92,10 @@ def _served_by(template: dict[str, Any], api: DeclaredApi) -> dict[service_spec.
             f"the template routes {r} to {deployed[r]}, which the API does not declare"
             for r in sorted(deployed.keys() - declared)
         ),
-        *(f"the API declares {r}, which the template does not route" for r in sorted(declared - deployed.keys())),
+        *(
+            f"the API declares {r}, which the template does not route"
+            for r in sorted(declared - deployed.keys())
+        ),
     ]
     if problems:
         raise ContractError("; ".join(problems))

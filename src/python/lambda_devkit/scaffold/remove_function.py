@@ -103,9 +103,9 @@ def remove_function(root: Path, name: str) -> tuple[list[Path], list[Entry]]:
             key=lambda e: (e[0], e[1]),
         )
         edited = remove_entries(text, entries)
-        declared = (root / where.declaration).read_text()
+        api_source = (root / where.declaration).read_text()
         for route in function.routes:
-            declared = api_edit.remove_route(declared, route.method, route.path)
+            api_source = api_edit.remove_route(api_source, route.method, route.path)
     except EditRefused as error:
         raise refuse_edit(error) from None
     except ApiEditRefused as error:
@@ -119,7 +119,7 @@ def remove_function(root: Path, name: str) -> tuple[list[Path], list[Entry]]:
         else:
             path.unlink()
     (root / TEMPLATE).write_text(edited)
-    (root / where.declaration).write_text(declared)
+    (root / where.declaration).write_text(api_source)
     prelude.write_functions(root, [n for n in names if n != name])
     # The documented requests to its routes go too: no route answers them any more.
     routes = {route.path for route in function.routes}

@@ -6,8 +6,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from lambda_http.identity import caller_of
 from lambda_devkit.service_spec import EVENTS_DIR, functions
+from lambda_http.identity import caller_of
 
 EventFactory = Callable[..., dict[str, Any]]
 
