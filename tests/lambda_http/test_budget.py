@@ -7,9 +7,9 @@ import time
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from lambda_http.budget import FULL_ATTEMPT, MIN_ATTEMPT_S, Deadline
 
 from lambda_http import budget
+from lambda_http.budget import FULL_ATTEMPT, MIN_ATTEMPT_S, Deadline
 
 
 class FrozenClock:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+
 from lambda_http.exact_json import MAX_DIGITS, OutOfBounds, dumps, loads
 
 

@@ -6,13 +6,13 @@ from typing import Any
 
 import aws_lambda_powertools.metrics.provider.cold_start as cold_start
 import pytest
-from lambda_http.declaration import Api
-from lambda_http.errors import Unavailable
-from lambda_http.router import Request, Response, Router, ok
 
 from lambda_devkit import emf
 from lambda_devkit.testing.context import fake_lambda_context
 from lambda_devkit.testing.events import request_event, without_caller
+from lambda_http.declaration import Api
+from lambda_http.errors import Unavailable
+from lambda_http.router import Request, Response, Router, ok
 
 
 class StoreDown(Unavailable):

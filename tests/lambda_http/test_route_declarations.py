@@ -7,12 +7,11 @@ from dataclasses import asdict, dataclass
 from http import HTTPStatus
 from typing import ClassVar
 
+from lambda_devkit.testing.context import fake_lambda_context
+from lambda_devkit.testing.events import request_event
 from lambda_http.declaration import Api
 from lambda_http.router import Request, Response, Router, ok
 from lambda_http.validation import field, query_integer
-
-from lambda_devkit.testing.context import fake_lambda_context
-from lambda_devkit.testing.events import request_event
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,12 @@ import json
 from typing import Any
 
 import pytest
-from lambda_http.declaration import Api
-from lambda_http.errors import InvalidInput, Unavailable
-from lambda_http.router import Request, Response, Router, ok
 
 from lambda_devkit.testing.context import fake_lambda_context
 from lambda_devkit.testing.events import CALLER, request_event
+from lambda_http.declaration import Api
+from lambda_http.errors import InvalidInput, Unavailable
+from lambda_http.router import Request, Response, Router, ok
 
 
 def answer(app: Router, method: str, path: str) -> tuple[int, Any, dict[str, str]]:

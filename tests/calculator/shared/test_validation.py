@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from lambda_http.validation import json_schema
-
 from calculator.shared.models import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -11,6 +9,7 @@ from calculator.shared.models import (
     HistoryQuery,
     Operands,
 )
+from lambda_http.validation import json_schema
 
 
 def test_a_body_model_names_its_required_fields_and_forbids_others() -> None:

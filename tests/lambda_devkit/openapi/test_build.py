@@ -11,11 +11,11 @@ import sys
 from typing import Any
 
 import pytest
-from lambda_http.declaration import Api
 
 from calculator.shared.api import API
 from lambda_devkit import service_spec
 from lambda_devkit.openapi.document import ContractError, build
+from lambda_http.declaration import Api
 
 
 def template() -> dict[str, Any]:

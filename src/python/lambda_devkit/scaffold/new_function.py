@@ -33,8 +33,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from lambda_http.declaration import default_operation_id
-
 from lambda_devkit import service_spec
 from lambda_devkit import template as sam
 from lambda_devkit.scaffold import api_edit, prelude
@@ -50,6 +48,7 @@ from lambda_devkit.scaffold.layout import (
 )
 from lambda_devkit.scaffold.prelude import PreludeRefused
 from lambda_devkit.scaffold.sam_edit import EditRefused, append_resources
+from lambda_http.declaration import default_operation_id
 
 TEMPLATE = sam.TEMPLATE
 PRELUDE = prelude.PRELUDE
