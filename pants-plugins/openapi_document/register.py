@@ -1,4 +1,4 @@
-"""`openapi_document`: an OpenAPI document that `package` builds from the code serving the API."""
+"""`openapi_document`: an OpenAPI document that `package` builds from the API's declaration."""
 
 from collections.abc import Iterable
 

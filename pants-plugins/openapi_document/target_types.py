@@ -29,8 +29,8 @@ class OpenApiGeneratorArgsField(StringSequenceField):
 
 class OpenApiDependenciesField(Dependencies):
     help = (
-        "What the generator imports: its own code and the code it documents (the handlers "
-        "whose routes it reads), with the files it reads (e.g. the SAM template)."
+        "What the generator imports: its own code and what it documents (a service's API "
+        "declaration, imported by name), with the files it reads (e.g. the SAM template)."
     )
 
 
@@ -48,6 +48,6 @@ class OpenApiDocument(Target):
         OpenApiOutputPathField,
     )
     help = (
-        "An OpenAPI document built by `package` from the code that serves the API: a PEX of "
+        "An OpenAPI document built by `package` from the API's declaration: a PEX of "
         "the dependencies runs `generator`, whose output lands in dist/."
     )

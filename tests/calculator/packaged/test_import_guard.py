@@ -29,8 +29,8 @@ LAYERS = [packaged(p) for p in service_spec.built_layers(service_spec.host_archi
 # s3transfer are not here on purpose: a client needs only botocore (shared/history.py); nor
 # is pydantic (and annotated_types, pydantic_core, typing_inspection, and the standard
 # library's fractions, sysconfig and zoneinfo it brought): requests are validated by
-# calculator.shared.validation (docs/decisions/0007-own-request-validation.md).
-OURS = {"lambda_function", "calculator"}
+# lambda_http.validation (docs/decisions/0007-own-request-validation.md).
+OURS = {"lambda_function", "calculator", "lambda_http"}
 THIRD_PARTY = {
     "aws_lambda_powertools",
     "botocore",
@@ -247,7 +247,7 @@ def test_metrics_cost_no_import_beyond_what_the_logger_already_loads(
     tmp_path: Path, opt: Path
 ) -> None:
     # Powertools' package init imports its Metrics module whatever is used of it, so the
-    # metrics every request emits (calculator.shared.metrics) cost a print, not an import. One
+    # metrics every request emits (lambda_http.metrics) cost a print, not an import. One
     # interpreter, two steps: what the logger loads, then what importing Metrics too adds to it
     # (imports are deterministic: the same as two fresh interpreters, one of them spared).
     function = packaged_functions()[0]

@@ -1,6 +1,6 @@
 """Each requirements layer carries native code for its own Lambda architecture only.
 
-The runtime requirements are pure Python today (calculator.shared.validation replaced pydantic
+The runtime requirements are pure Python today (lambda_http.validation replaced pydantic
 and its native core, docs/decisions/0007-own-request-validation.md); the layers are still built
 per architecture, so that a requirement with native code needs no change to the template. A
 native package must be declared in NATIVE_PACKAGES, and is then checked for its architecture.

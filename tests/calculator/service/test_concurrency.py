@@ -8,7 +8,6 @@ from concurrent.futures import ProcessPoolExecutor
 
 from calculator.functions.add import handler as add
 from calculator.shared.history import HistoryStore
-from calculator.shared.identity import Caller
 from lambda_devkit.testing.aws import (
     MotoServer,
     create_history_table,
@@ -24,6 +23,7 @@ from lambda_devkit.testing.load import (
     invoke,
     start_container,
 )
+from lambda_http.identity import Caller
 
 
 def test_parallel_requests_of_two_callers_are_each_recorded_once_in_their_own_history(

@@ -32,12 +32,12 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from calculator.shared.api import MAX_BODY_BYTES
 from calculator.shared.arithmetic import Operation
 from lambda_devkit import service_spec
 from lambda_devkit.testing.aws import MotoServer, history_store
 from lambda_devkit.testing.context import fake_lambda_context
 from lambda_devkit.testing.events import load_event
+from lambda_http.router import MAX_BODY_BYTES
 
 # Generated requests per route (the fuzzer, docs/api-contract.md, also sends generated requests
 # through serve in CI).

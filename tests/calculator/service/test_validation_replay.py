@@ -1,6 +1,6 @@
 """Replay: the request models answer every request as the pydantic models they replaced did.
 
-The service validated its requests with pydantic until calculator.shared.validation replaced
+The service validated its requests with pydantic until lambda_http.validation replaced
 it (docs/decisions/0007-own-request-validation.md); clients may match on its 4xx bodies. Here
 the old models and the old `Request.body`/`Request.query` (kept verbatim below) and the new
 ones serve the same routes on two routers, and a thousand generated events and the hand-made ones
@@ -31,13 +31,14 @@ from pydantic import (
     ValidationError,
 )
 
-from calculator.functions.history.handler import DEFAULT_LIMIT, MAX_LIMIT, HistoryQuery
-from calculator.shared import api, numbers
-from calculator.shared.api import Api, ClientError, Request, Response, ok
-from calculator.shared.models import Operands
-from calculator.shared.numbers import MAX_DIGITS, Number, OutOfBounds, check_bounds
+from calculator.shared.models import DEFAULT_LIMIT, MAX_LIMIT, HistoryQuery, Operands
 from lambda_devkit.testing.context import fake_lambda_context
 from lambda_devkit.testing.events import load_event
+from lambda_http import exact_json
+from lambda_http import router as api
+from lambda_http.declaration import Api
+from lambda_http.exact_json import MAX_DIGITS, Number, OutOfBounds, check_bounds
+from lambda_http.router import ClientError, Request, Response, Router, ok
 
 # Generated events per test. The replacement was compared on 2,500 each; as a standing guard,
 # 500 still compare both outcomes hundreds of times (one in 20 at least a 200, two in five a 400).
@@ -46,8 +47,8 @@ CASES = settings(
     max_examples=GENERATED, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 
-# --- the old models and validation, as they shipped (calculator/shared/models.py, api.py and
-# functions/history/handler.py before the change)
+# --- the old models and validation, as they shipped (calculator/shared/models.py, api.py, now
+# lambda_http/router.py, and functions/history/handler.py before the change)
 
 
 def _validate_operand(value: object) -> Number:
@@ -146,11 +147,14 @@ def query_route(read: Callable[[Request], Any]) -> Callable[[Request], Response]
     return lambda request: ok({"limit": (q := read(request)).limit, "cursor": q.cursor})
 
 
-OLD, NEW = Api(), Api()
-OLD.post("/add")(operands_route(lambda r: old_body(r, OldOperands)))
-OLD.get("/history")(query_route(lambda r: old_query(r, OldHistoryQuery)))
-NEW.post("/add", body=Operands)(operands_route(lambda r: r.body(Operands)))
-NEW.get("/history", query=HistoryQuery)(query_route(lambda r: r.query(HistoryQuery)))
+OLD_API, NEW_API = Api("old", "1.0.0"), Api("new", "1.0.0")
+OLD, NEW = Router(OLD_API), Router(NEW_API)
+OLD.serves(OLD_API.post("/add"))(operands_route(lambda r: old_body(r, OldOperands)))
+OLD.serves(OLD_API.get("/history"))(query_route(lambda r: old_query(r, OldHistoryQuery)))
+NEW.serves(NEW_API.post("/add", body=Operands))(operands_route(lambda r: r.body(Operands)))
+NEW.serves(NEW_API.get("/history", query=HistoryQuery))(
+    query_route(lambda r: r.query(HistoryQuery))
+)
 
 
 def replay(event: dict[str, Any], answers: Counter[str]) -> None:
@@ -207,7 +211,7 @@ bodies = st.one_of(
     st.fixed_dictionaries({"a": operand_values, "b": operand_values}),
     st.dictionaries(field_names, operand_values, max_size=4),
     json_values,
-).map(numbers.dumps)
+).map(exact_json.dumps)
 
 
 @pytest.mark.parametrize(

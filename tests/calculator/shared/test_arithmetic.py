@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from calculator.shared.arithmetic import Operation, add, apply, multiply
-from calculator.shared.numbers import MAX_DIGITS, MAX_EXPONENT
+from lambda_http.exact_json import MAX_DIGITS, MAX_EXPONENT
 
 
 def test_decimals_add_without_binary_rounding() -> None:

@@ -19,7 +19,6 @@ from calculator.shared.history import (
     botocore_session,
     retention_days_from,
 )
-from calculator.shared.identity import Caller
 from calculator.shared.models import Calculation
 from lambda_devkit.testing.aws import (
     MotoServer,
@@ -28,6 +27,7 @@ from lambda_devkit.testing.aws import (
     patient_clients,
 )
 from lambda_devkit.testing.events import CALLER
+from lambda_http.identity import Caller
 
 
 def calculation(id: str, a: int | Decimal, b: int | Decimal) -> Calculation:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from calculator.functions.history.handler import DEFAULT_LIMIT, MAX_LIMIT, HistoryQuery
-from calculator.shared.models import OPERAND_SCHEMA, Operands
-from calculator.shared.validation import json_schema
+from calculator.shared.models import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    OPERAND_SCHEMA,
+    HistoryQuery,
+    Operands,
+)
+from lambda_http.validation import json_schema
 
 
 def test_a_body_model_names_its_required_fields_and_forbids_others() -> None:

@@ -183,7 +183,7 @@ def test_update_refuses_a_breaking_change_and_writes_a_compatible_one(tmp_path: 
 def test_bump_raises_only_the_version_string(
     tmp_path: Path, part: str, before: str, after: str
 ) -> None:
-    info = tmp_path / "api_contract.py"
+    info = tmp_path / "api.py"
     info.write_text(f'"""Doc: VERSION = "1.4.2" here is prose."""\nTITLE = "T"\n{before}\n')
     assert main.main(["bump", part, str(info)]) == 0
     assert (
@@ -198,7 +198,7 @@ def test_bump_raises_only_the_version_string(
 def test_bump_names_what_it_cannot_bump(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], source: str, problem: str
 ) -> None:
-    info = tmp_path / "api_contract.py"
+    info = tmp_path / "api.py"
     info.write_text(source)
     assert main.main(["bump", "major", str(info)]) == 1
     assert problem in capsys.readouterr().err

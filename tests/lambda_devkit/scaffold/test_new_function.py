@@ -20,7 +20,7 @@ from lambda_devkit import service_spec
 from lambda_devkit import template as sam
 from lambda_devkit.rehearsal import observability
 from lambda_devkit.rehearsal.deploy import Target, to_cloudformation, with_uris
-from lambda_devkit.scaffold import prelude
+from lambda_devkit.scaffold import api_edit, prelude
 from lambda_devkit.scaffold.new_function import (
     NewFunction,
     Refused,
@@ -76,6 +76,16 @@ def test_the_template_deploys_each_new_function_with_its_route_and_no_table_acce
         assert log_group["LogGroupName"] == {
             "Fn::Sub": f"/aws/lambda/calculator-${{Stage}}-{new.name}"
         }
+
+
+def test_the_api_declares_each_new_route_for_its_handler_to_serve(generated: Path) -> None:
+    declaration = (generated / "src/python/calculator/shared/api.py").read_text()
+    declared = {d.name: f"{d.method} {d.path}" for d in api_edit.routes(declaration)}
+    for new in NEW:
+        assert declared[new.constant] == new.route
+        handler = (generated / f"src/python/calculator/functions/{new.name}/handler.py").read_text()
+        assert f"@app.serves(api.{new.constant})" in handler
+    ast.parse(declaration)
 
 
 def test_each_new_block_has_the_shape_of_the_existing_ones_but_the_policy(

@@ -6,7 +6,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import assert_never
 
-from calculator.shared.numbers import EXACT, Number
+from calculator.shared.numbers import EXACT
+from lambda_http.exact_json import Number
 
 
 class Operation(StrEnum):

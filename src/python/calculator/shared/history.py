@@ -31,12 +31,13 @@ from botocore.exceptions import (
 )
 from botocore.loaders import Loader
 
-from calculator.shared import snapstart
 from calculator.shared.arithmetic import Operation
-from calculator.shared.budget import FULL_ATTEMPT, Deadline, Timeouts
-from calculator.shared.identity import Caller
 from calculator.shared.models import Calculation
 from calculator.shared.numbers import parse_exact
+from lambda_http import snapstart
+from lambda_http.budget import FULL_ATTEMPT, Deadline, Timeouts
+from lambda_http.errors import InvalidInput, Unavailable
+from lambda_http.identity import Caller
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -49,7 +50,7 @@ EXPIRES_AT = "expires_at"
 SECONDS_PER_DAY = 86_400
 # Retries are ours, not botocore's: botocore's standard mode knows nothing of the invocation's
 # deadline. Ours retry what it retries (throttling, 5xx, connection failures and timeouts), with
-# exponential backoff and full jitter, within calculator.shared.budget.
+# exponential backoff and full jitter, within lambda_http.budget.
 MAX_ATTEMPTS = 3
 BACKOFF_BASE_S = 0.1
 RETRIED_CODES = frozenset(
@@ -77,12 +78,16 @@ def client_config(timeouts: Timeouts) -> Config:
     )
 
 
-class HistoryUnavailable(Exception):
+class HistoryUnavailable(Unavailable):
     """The store could not be written or read, even after retries, within the time budget."""
 
+    answer = "History is unavailable; nothing was recorded. Try again shortly."
 
-class InvalidCursor(ValueError):
+
+class InvalidCursor(InvalidInput):
     """A `cursor` that this service did not hand out."""
+
+    field = "cursor"
 
 
 NOT_A_CURSOR = "is not a cursor this service returned"

@@ -11,8 +11,8 @@ from decimal import Decimal
 from typing import Annotated, ClassVar, NotRequired, TypedDict
 
 from calculator.shared.arithmetic import Operation
-from calculator.shared.numbers import MAX_DIGITS, MAX_EXPONENT, Number, OutOfBounds, check_bounds
-from calculator.shared.validation import Invalid, JsonSchema, field
+from lambda_http.exact_json import MAX_DIGITS, MAX_EXPONENT, Number, OutOfBounds, check_bounds
+from lambda_http.validation import Invalid, JsonSchema, field, optional_text, query_integer
 
 
 def operand(value: object) -> Number:
@@ -26,7 +26,7 @@ def operand(value: object) -> Number:
         raise Invalid(str(error)) from None
 
 
-# A JSON number, never a string: read and written with every digit (calculator.shared.numbers).
+# A JSON number, never a string: read and written with every digit (lambda_http.exact_json).
 # JSON Schema cannot bound digits or exponents, so the bounds are stated for people and tools.
 OPERAND_SCHEMA = {
     "type": "number",
@@ -42,7 +42,13 @@ Operand = Annotated[Number, JsonSchema(OPERAND_SCHEMA)]
 Result = Annotated[
     Number,
     JsonSchema(
-        {"type": "number", "description": "The exact result, with every digit: a JSON number."}
+        {
+            "type": "number",
+            "description": (
+                "The exact result, with every digit: a JSON number, which can be beyond a "
+                "double's range or precision. Parse it as a decimal to keep it."
+            ),
+        }
     ),
 ]
 
@@ -55,6 +61,28 @@ class Operands:
 
     a: Number = field(operand, OPERAND_SCHEMA)
     b: Number = field(operand, OPERAND_SCHEMA)
+
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class HistoryQuery:
+    """The query string: `limit` (page size) and `cursor` (a previous page's `next`)."""
+
+    ignore_other_fields: ClassVar[bool] = True
+
+    limit: int = field(
+        query_integer(1, MAX_LIMIT),
+        {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "description": "Page size."},
+        default=DEFAULT_LIMIT,
+    )
+    cursor: str | None = field(
+        optional_text(1),
+        {"type": "string", "minLength": 1, "description": "Opaque: a previous page's `next`."},
+        default=None,
+    )
 
 
 @dataclass(frozen=True)

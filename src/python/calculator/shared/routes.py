@@ -1,22 +1,24 @@
-"""Route declarations that more than one function uses."""
+"""The calculation route, which more than one function serves."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from calculator.shared.api import Api, Request, Response, ok
 from calculator.shared.arithmetic import Operation
 from calculator.shared.history import HistoryStore
-from calculator.shared.models import CalculationResult, Operands
+from calculator.shared.models import Operands
 from calculator.shared.service import calculate_and_record
+from lambda_http.declaration import Route
+from lambda_http.router import Request, Response, Router, ok
 
 
-def add_calculation_route(
-    app: Api, operation: Operation, store: Callable[[], HistoryStore]
+def serve_calculation(
+    app: Router, route: Route, operation: Operation, store: Callable[[], HistoryStore]
 ) -> None:
-    """`POST /<operation>`: validates `{"a", "b"}`, calculates, records, answers."""
+    """Serves `route` (a `POST` declared with an `Operands` body): validates `{"a", "b"}`,
+    calculates, records, answers."""
 
-    @app.post(f"/{operation.value}", body=Operands, response=CalculationResult)
+    @app.serves(route)
     def calculation(request: Request) -> Response:
         operands = request.body(Operands)
         return ok(

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from calculator.shared.arithmetic import Operation, apply
-from calculator.shared.budget import Deadline
 from calculator.shared.history import HistoryStore
-from calculator.shared.identity import Caller
 from calculator.shared.models import Calculation, CalculationResult, HistoryPage, Operands
+from lambda_http.budget import Deadline
+from lambda_http.identity import Caller
 
 
 def calculate_and_record(

@@ -6,7 +6,8 @@ is edited and your pantsd keeps serving you), with that copy's own pantsd warm, 
 - no-op `./pants package ::`;
 - edit one handler → `./pants package ::`, and the same for a shared module;
 - edit the shared module at module level → `./pants package ::`: an edit that code run at import
-  depends on, so the API document is generated again;
+  sees (the API document is not among what depends on it: it is built from the API's
+  declaration, which imports no logic);
 - the handler and shared edits → `./pants package` of only the zips the template deploys: what
   the essay's flow builds, where `::` also builds the API document and the tools' PEXes;
 - edit one handler → `./pants check <its dir>:` and → `./pants test <its tests>`;
@@ -15,12 +16,11 @@ is edited and your pantsd keeps serving you), with that copy's own pantsd warm, 
   which is the critical path when Pants runs files in parallel.
 
 The handler is the template's first function that has a unit test; the shared module is the
-service's `shared/api.py`, which every handler imports. An edit is a new statement in the
+service's `shared/service.py`, the logic every handler calls. An edit is a new statement in the
 file's last function, as when changing its logic (the "module level" edit is a new constant
 instead). Every edit is new (a random nonce), so no cache can answer for the file itself; the
-API document's generator reads a skeleton of the code, so it is a cache hit when only code it
-never runs changed (docs/api-contract.md). Baselines, measured in the same run with alternating
-repetitions:
+API document is built from the API's declaration alone, so a logic edit leaves it a cache hit
+(docs/api-contract.md). Baselines, measured in the same run with alternating repetitions:
 
 - the essay's Makefile flow on this repo's own sources (`python -m build -w` of the shared code,
   `pip install -r requirements.txt -t build/python` plus the wheel, `zip -r` of the layer and of
@@ -69,9 +69,9 @@ from lambda_devkit import service_spec
 from lambda_devkit import template as sam
 from lambda_devkit.scaffold.layout import layout
 
-# The shared module the "edit shared" scenarios edit: the HTTP plumbing every handler imports,
-# which a fork keeps (docs/forking.md).
-SHARED_MODULE = "api.py"
+# The shared module the "edit shared" scenarios edit: the logic every handler calls (what the
+# routes do), the service's most edited module.
+SHARED_MODULE = "service.py"
 REQUIREMENTS = "3rdparty/python/requirements.txt"
 ESSAY_TOOLS = Path(__file__).with_name("essay-requirements.txt")
 # The interpreter the tools and the service use (pants.toml [python]); found as Pants finds it.
@@ -133,8 +133,7 @@ def edited(path: Path, where: str = "body") -> Iterator[None]:
     """Makes a never-seen code edit to `path`, and restores the file afterwards, whatever happens.
 
     "body": a new statement in the file's last function, as when changing its logic; "module":
-    a new module-level constant, which code run at import (a route declaration, a model, and so
-    the API document) depends on."""
+    a new module-level constant, which code run at import sees."""
     original = path.read_bytes()
     nonce = secrets.token_hex(8)
     text = original.decode()

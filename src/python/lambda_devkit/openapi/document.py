@@ -1,22 +1,18 @@
-"""The OpenAPI 3.1 document of a service: its routers' declarations plus the template's gateway.
+"""The OpenAPI 3.1 document of a service: its declared API plus the template's gateway.
 
-Nothing here is about one service. The routes, the models they read and the types of their 200
-bodies come from each function's router (`app`, declared with `@app.post(path, body=...,
-response=...)`); the statuses the router itself answers come from the declarations too
-(`Declaration.answers`). What API Gateway answers before a function runs comes from the
-template: its JWT authorizer (401, and the security requirement), its route throttling (429),
-its payload limit (413 on a route with a body) and an integration failure (500). The routes
-each function's router declares must be those the template sends it, both ways.
+Nothing here is about one service. The title, version, routes, the models they read, the types
+of their 200 bodies and the statuses the router itself answers come from the service's API
+declaration (lambda_http.declaration.Api: a module that imports models and the plumbing, never
+the logic). What API Gateway answers before a function runs comes from the template: its JWT
+authorizer (401, and the security requirement), its route throttling (429), its payload limit
+(413 on a route with a body) and an integration failure (500); and which function serves each
+route (the operation's tag). The routes the API declares must be those the template routes,
+both ways.
 """
 
 from __future__ import annotations
 
-import importlib
-import inspect
-import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any, Protocol
 
@@ -47,87 +43,63 @@ BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
 class Declared(Protocol):
-    """One route as a router declares it (calculator.shared.api.Declaration)."""
+    """One route as the API declares it (lambda_http.declaration.Route)."""
 
-    method: str
-    path: str
-    function: Callable[..., Any]
-    body: type | None
-    query: type | None
-    response: object
+    @property
+    def method(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def operation_id(self) -> str: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def body(self) -> type | None: ...
+    @property
+    def query(self) -> type | None: ...
+    @property
+    def response(self) -> object: ...
 
     def answers(self) -> Mapping[HTTPStatus, tuple[str, ...]]: ...
 
 
-class Router(Protocol):
-    error_body: type
+class DeclaredApi(Protocol):
+    """A service's API as declared (lambda_http.declaration.Api)."""
 
-    def declarations(self) -> Sequence[Declared]: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def version(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def error_body(self) -> type: ...
+    @property
+    def routes(self) -> Sequence[Declared]: ...
 
 
 class ContractError(Exception):
     """The document cannot be built faithfully: it says what to change."""
 
 
-@dataclass(frozen=True)
-class Info:
-    """The document's `info`: the service's own, kept with the service (title, version)."""
-
-    title: str
-    version: str
-    description: str = ""
-
-
-@contextmanager
-def _environment(variables: Mapping[str, str]) -> Iterator[None]:
-    saved = dict(os.environ)
-    os.environ.update(variables)
-    try:
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-
-
-def routers(template: dict[str, Any]) -> list[tuple[service_spec.Function, Router, str]]:
-    """Each function the template deploys, its handler module's router (`app`) and docstring.
-
-    The module is imported as Lambda would, with the function's environment from the template
-    (the table's name is a placeholder: nothing is called)."""
-    found = []
-    for function in service_spec.functions(template):
-        variables = service_spec.function_environment(
-            service_spec.placeholder_tables("openapi-build", template), function.name, template
-        )
-        with _environment({"AWS_DEFAULT_REGION": "us-east-1", **variables}):
-            module = importlib.import_module(function.handler_module)
-        app = getattr(module, "app", None)
-        if app is None or not callable(getattr(app, "declarations", None)):
-            raise ContractError(f"{function.handler_module} has no router `app` to document")
-        found.append((function, app, inspect.getdoc(module) or ""))
-    return found
-
-
-def _check_routes(function: service_spec.Function, router: Router) -> None:
-    declared = {service_spec.Route(d.method, d.path) for d in router.declarations()}
-    deployed = set(function.routes)
-    if declared != deployed:
-        problems = [
-            *(
-                f"template routes {r} to {function.name}, whose router does not declare it"
-                for r in sorted(deployed - declared)
-            ),
-            *(
-                f"{function.name}'s router declares {r}, which the template does not route"
-                for r in sorted(declared - deployed)
-            ),
-        ]
+def _served_by(template: dict[str, Any], api: DeclaredApi) -> dict[service_spec.Route, str]:
+    """The function the template routes each declared route to; ContractError naming every
+    route that one of the two has and the other has not."""
+    deployed = {r: f.name for f in service_spec.functions(template) for r in f.routes}
+    declared = {service_spec.Route(d.method, d.path) for d in api.routes}
+    problems = [
+        *(
+            f"the template routes {r} to {deployed[r]}, which the API does not declare"
+            for r in sorted(deployed.keys() - declared)
+        ),
+        *(
+            f"the API declares {r}, which the template does not route"
+            for r in sorted(declared - deployed.keys())
+        ),
+    ]
+    if problems:
         raise ContractError("; ".join(problems))
-
-
-def _operation_id(method: str, path: str) -> str:
-    words = [w for w in path.replace("{", "").replace("}", "").split("/") if w]
-    return method.lower() + "".join(w[:1].upper() + w[1:] for w in words)
+    return deployed
 
 
 def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
@@ -193,23 +165,17 @@ def _response(description: str, schema: dict[str, Any], headers: Sequence[str]) 
     return response
 
 
-def build(info: Info, template: dict[str, Any] | None = None) -> dict[str, Any]:
+def build(api: DeclaredApi, template: dict[str, Any] | None = None) -> dict[str, Any]:
     """The document, as a JSON-ready dict whose key order is stable."""
     template = template or service_spec._template()
-    found = routers(template)
+    served_by = _served_by(template, api)
     authorizer = authorizer_config(template)
     throttled = route_throttling(template) is not None
-    declarations: list[tuple[service_spec.Function, Declared, str]] = []
-    for function, router, doc in found:
-        _check_routes(function, router)
-        declarations += [(function, d, doc) for d in router.declarations()]
-    error_bodies = {router.error_body for _, router, _ in found}
-    if len(error_bodies) != 1:
-        raise ContractError("the functions' routers answer errors with different bodies")
+    declarations = list(api.routes)
 
     # One schema pass for every type, so that a model two routes share is one component.
-    types: list[tuple[object, Mode]] = [(error_bodies.pop(), "serialization")]
-    for _, d, _ in declarations:
+    types: list[tuple[object, Mode]] = [(api.error_body, "serialization")]
+    for d in declarations:
         types += [(d.body, "validation"), (d.query, "validation"), (d.response, "serialization")]
     wanted = [(t, mode) for t, mode in types if t is not None]
     schemas, components = json_schemas(wanted)
@@ -217,12 +183,12 @@ def build(info: Info, template: dict[str, Any] | None = None) -> dict[str, Any]:
     error_schema = schemas[0]
 
     paths: dict[str, dict[str, Any]] = {}
-    for function, d, doc in sorted(declarations, key=lambda x: (x[1].path, x[1].method)):
+    for d in sorted(declarations, key=lambda d: (d.path, d.method)):
         secured = authorizer is not None and (d.method, d.path) in authorizer.routes
         operation: dict[str, Any] = {
-            "operationId": _operation_id(d.method, d.path),
-            "summary": doc.splitlines()[0] if doc else f"{d.method} {d.path}",
-            "tags": [function.name],
+            "operationId": d.operation_id,
+            "summary": d.summary,
+            "tags": [served_by[service_spec.Route(d.method, d.path)]],
         }
         if d.query is not None:
             query = schema_of[(id(d.query), "validation")]
@@ -259,12 +225,12 @@ def build(info: Info, template: dict[str, Any] | None = None) -> dict[str, Any]:
     _drop_unused(components, paths)
     document: dict[str, Any] = {
         "openapi": OPENAPI_VERSION,
-        "info": {"title": info.title, "version": info.version},
+        "info": {"title": api.title, "version": api.version},
         "paths": paths,
         "components": {"schemas": dict(sorted(components.items()))},
     }
-    if info.description:
-        document["info"]["description"] = info.description
+    if api.description:
+        document["info"]["description"] = api.description
     if authorizer is not None:
         document["components"]["securitySchemes"] = {
             SECURITY_SCHEME: {

@@ -1,32 +1,31 @@
-"""Schemathesis hooks for fuzz.sh: cases whose answer the fuzzer itself could not read are dropped.
+"""Schemathesis hooks for fuzz.sh: answers are read as JSON with exact numbers, as a client must.
 
-The API answers exact numbers beyond IEEE 754 doubles (a product of two large operands has an
-exponent past 308: valid JSON, and within the documented bounds). Schemathesis reads responses
-with Python's `json`, which turns such a number into infinity and then fails the response
-schema ("null is not of type number") although the server and the document agree. So a body is
-generated only if its exact sum and product are finite doubles: Python's float arithmetic
-rounds them exactly as the fuzzer's parser would round the server's digits, so the filter
-drops those cases and no other.
+The API answers exact numbers that can leave IEEE 754 doubles (a product of two large operands
+has an exponent past 308, a 30-digit integer has more digits than a double keeps): valid JSON,
+within the documented bounds, and what docs/api.md tells clients to parse as decimals.
+Schemathesis reads responses with Python's `json`, which turns such a number into infinity, and
+its schema check then fails the answer ("null is not of type number") although the server and
+the document agree. So JSON answers are parsed here with every number exact (`Decimal`, and
+`int` as ever), which the schema validator takes as numbers: the response schema check then
+fails what violates the schema (a string for a number, a missing field) and nothing else.
+tests/lambda_devkit/openapi/test_fuzz_hooks.py shows both.
 """
 
 from __future__ import annotations
 
-import math
+import json
+from decimal import Decimal
+from typing import Any
 
 import schemathesis
-from schemathesis import HookContext
+from schemathesis import DeserializationContext, Response
 
 
-def _number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+def exact_loads(text: str) -> Any:
+    """JSON with exact numbers: a number with a fraction or an exponent is a Decimal."""
+    return json.loads(text, parse_float=Decimal)
 
 
-@schemathesis.hook
-def filter_body(context: HookContext, body: object) -> bool:
-    if not isinstance(body, dict) or not all(_number(body.get(k)) for k in ("a", "b")):
-        return True  # not two numbers: not a calculation the API will answer with a result
-    try:
-        a, b = float(body["a"]), float(body["b"])
-    except OverflowError:  # an integer past the doubles: its result is past them too
-        return False
-    return math.isfinite(a + b) and math.isfinite(a * b)
+@schemathesis.deserializer("application/json")
+def exact_json(context: DeserializationContext, response: Response) -> Any:
+    return exact_loads(response.text)

@@ -1,16 +1,17 @@
 """`./pants run src/python/lambda_devkit/openapi/main.py -- build|check|update`: the API contract.
 
-build --info MODULE --output PATH   write the OpenAPI document (what `./pants package ::` runs,
+build --api MODULE --output PATH    write the OpenAPI document (what `./pants package ::` runs,
                                     from the `openapi_document` target, into dist/openapi.json)
 check [--built P] [--committed P]   the built document against the committed copy: fails on
                                     drift (naming it) and on a breaking change without a major
                                     version bump (naming each change)
 update [--built P] [--committed P]  copy the built document over the committed one, after the
                                     breaking-change check (so a breaking change needs the bump)
-bump major|minor FILE               raise VERSION in FILE, the --info module's source (1.4.2 ->
+bump major|minor FILE               raise VERSION in FILE, the --api module's source (1.4.2 ->
                                     2.0.0 or 1.5.0), editing only that string
 
-MODULE holds the service's own facts: TITLE, VERSION and DESCRIPTION (calculator.api_contract).
+MODULE declares the service's API as `API` (a lambda_http.declaration.Api: title, version,
+description and every route) with `VERSION = "X.Y.Z"` beside it: calculator.shared.api.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from lambda_devkit.openapi import compat
-from lambda_devkit.openapi.document import ContractError, Info, build
+from lambda_devkit.openapi.document import ContractError, DeclaredApi, build
 
 BUILT = Path("dist/openapi.json")
 COMMITTED = Path("docs/openapi.json")
@@ -36,13 +37,13 @@ def render(document: dict[str, Any]) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def info_of(module_name: str) -> Info:
-    module = importlib.import_module(module_name)
-    return Info(
-        title=str(module.TITLE),
-        version=str(module.VERSION),
-        description=str(getattr(module, "DESCRIPTION", "")),
-    )
+def api_of(module_name: str) -> DeclaredApi:
+    """The API that `module_name` declares, as its `API`."""
+    api = getattr(importlib.import_module(module_name), "API", None)
+    if api is None or not hasattr(api, "routes"):
+        raise ContractError(f"{module_name} declares no `API` (a lambda_http.declaration.Api)")
+    declared: DeclaredApi = api
+    return declared
 
 
 def _read(path: Path, what: str) -> dict[str, Any]:
@@ -104,7 +105,7 @@ def bump(path: Path, part: str) -> str:
     try:
         source = path.read_text()
     except FileNotFoundError:
-        raise ContractError(f"no file {path} (the --info module's source)") from None
+        raise ContractError(f"no file {path} (the --api module's source)") from None
     found = [
         node.value
         for node in ast.parse(source, str(path)).body
@@ -136,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     commands = parser.add_subparsers(dest="command", required=True)
     build_command = commands.add_parser("build", help="write the document")
-    build_command.add_argument("--info", required=True, help="module with TITLE and VERSION")
+    build_command.add_argument("--api", required=True, help="the module declaring `API`")
     build_command.add_argument("--output", type=Path, default=BUILT)
     for name in ("check", "update"):
         command = commands.add_parser(name)
@@ -144,14 +145,14 @@ def main(argv: list[str] | None = None) -> int:
         command.add_argument("--committed", type=Path, default=COMMITTED)
     bump_command = commands.add_parser("bump", help="raise the version a breaking change needs")
     bump_command.add_argument("part", choices=("major", "minor"))
-    bump_command.add_argument("file", type=Path, help="the --info module's source file")
+    bump_command.add_argument("file", type=Path, help="the --api module's source file")
     args = parser.parse_args(argv)
     try:
         if args.command == "bump":
             print(f"openapi: VERSION in {args.file} is now {bump(args.file, args.part)}")
             return 0
         if args.command == "build":
-            text = render(build(info_of(args.info)))
+            text = render(build(api_of(args.api)))
             args.output.parent.mkdir(parents=True, exist_ok=True)
             args.output.write_text(text)
             return 0

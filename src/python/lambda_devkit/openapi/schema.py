@@ -1,6 +1,6 @@
 """Types to JSON Schemas: the one step of the OpenAPI build that knows how models are declared.
 
-Request models are calculator.shared.validation models (frozen dataclasses whose fields carry
+Request models are lambda_http.validation models (frozen dataclasses whose fields carry
 their own JSON Schema): their schema is `validation.json_schema`. Everything else (response
 TypedDicts, the error body) goes through pydantic's TypeAdapter, here at build time only;
 their number fields say their schema with `validation.JsonSchema`, which pydantic reads.
@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import TypeAdapter
 
-from calculator.shared import validation
+from lambda_http import validation
 
 REF_TEMPLATE = "#/components/schemas/{model}"
 # A request is described as what validation accepts, a response as what serialisation writes.

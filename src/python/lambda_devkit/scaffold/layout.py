@@ -12,6 +12,7 @@ from typing import Any
 
 from lambda_devkit import docs_tables, service_spec
 from lambda_devkit import template as sam
+from lambda_devkit.scaffold.api_edit import ApiEditRefused
 from lambda_devkit.scaffold.sam_edit import EditRefused
 
 HTTP_API = "AWS::Serverless::HttpApi"
@@ -30,6 +31,11 @@ class Layout:
     tests_dir: Path  # e.g. tests/calculator/functions
     shared_dir: Path  # e.g. src/python/calculator/shared
     api: str  # the HttpApi resource's logical id
+
+    @property
+    def declaration(self) -> Path:
+        """The module declaring the service's API (lambda_http.declaration): every route."""
+        return self.shared_dir / "api.py"
 
     @property
     def service(self) -> str:
@@ -85,6 +91,10 @@ def layout(template: dict[str, Any]) -> Layout:
 
 def refuse_edit(error: EditRefused) -> Refused:
     return Refused(f"{sam.TEMPLATE}: {error}")
+
+
+def refuse_api_edit(where: Layout, error: ApiEditRefused) -> Refused:
+    return Refused(f"{where.declaration}: {error}")
 
 
 def update_docs(root: Path) -> list[Path]:

@@ -4,6 +4,8 @@ Adds a Lambda function to the service, everywhere it must be declared, and nowhe
 
 - <functions dir>/NAME/handler.py and BUILD, <tests dir>/NAME/test_handler.py and BUILD, and
   tests/events/NAME.json, rendered from the files in scaffold/templates/;
+- its route, declared in the service's API (<package>/shared/api.py: method, path, operation
+  name, summary, body), which the handler serves and the OpenAPI document is built from;
 - its template resources (scaffold/templates/resources.yaml: the function with its route, its
   log group), appended under the template's Resources, with no table access;
 - NAME in the BUILD prelude's function list (pants-plugins/build_prelude.py), which puts its
@@ -33,17 +35,20 @@ from typing import Any
 
 from lambda_devkit import service_spec
 from lambda_devkit import template as sam
-from lambda_devkit.scaffold import prelude
+from lambda_devkit.scaffold import api_edit, prelude
+from lambda_devkit.scaffold.api_edit import ApiEditRefused
 from lambda_devkit.scaffold.layout import (
     Layout,
     Refused,
     layout,
     load_template,
+    refuse_api_edit,
     refuse_edit,
     update_docs,
 )
 from lambda_devkit.scaffold.prelude import PreludeRefused
 from lambda_devkit.scaffold.sam_edit import EditRefused, append_resources
+from lambda_http.declaration import default_operation_id
 
 TEMPLATE = sam.TEMPLATE
 PRELUDE = prelude.PRELUDE
@@ -81,9 +86,19 @@ class NewFunction:
     def route(self) -> str:
         return f"{self.method} {self.path}"
 
+    @property
+    def constant(self) -> str:
+        """The name its route is bound to in the API's declaration, e.g. SUBTRACT."""
+        return self.name.upper()
+
     def values(self, where: Layout) -> dict[str, str]:
         return {
             "name": self.name,
+            "constant": self.constant,
+            "method_lower": self.method.lower(),
+            "operation_id": default_operation_id(self.method, self.path),
+            # A POST reads the calculation routes' body, which the generated handler echoes.
+            "body": "\n    body=Operands," if self.method == "POST" else "",
             "pascal": self.pascal,
             "method": self.method,
             "path": self.path,
@@ -139,6 +154,11 @@ def check(root: Path, new: NewFunction, template: dict[str, Any], where: Layout)
     taken = {str(route): f.name for f in existing for route in f.routes}
     if new.route in taken:
         raise Refused(f"{new.route} is {taken[new.route]}'s route already")
+    declaration = (root / where.declaration).read_text()
+    if new.route in {f"{d.method} {d.path}" for d in api_edit.routes(declaration)}:
+        raise Refused(f"{where.declaration} declares {new.route} already")
+    if new.constant in api_edit.bound_names(declaration):
+        raise Refused(f"{where.declaration} binds {new.constant} already")
 
 
 def write_new(path: Path, text: str) -> None:
@@ -152,15 +172,22 @@ def add_function(root: Path, new: NewFunction) -> list[Path]:
     checked and rendered before the first file is written."""
     text, template = load_template(root)
     where = layout(template)
+    values = new.values(where)
     try:
         check(root, new, template, where)
         names = prelude.functions(root)
         edited = append_resources(text, resources_block(new, where))
+        declared = api_edit.add_route(
+            (root / where.declaration).read_text(),
+            render("route.py.tmpl", values),
+            {"Operands": f"{where.package}.shared.models"} if new.method == "POST" else {},
+        )
     except EditRefused as error:
         raise refuse_edit(error) from None
+    except ApiEditRefused as error:
+        raise refuse_api_edit(where, error) from None
     except PreludeRefused as error:
         raise Refused(str(error)) from None
-    values = new.values(where)
     source_dir = root / where.function_dir(new.name)
     tests_dir = root / where.function_tests_dir(new.name)
     files = {
@@ -173,9 +200,10 @@ def add_function(root: Path, new: NewFunction) -> list[Path]:
     for path, content in files.items():
         write_new(path, content)
     (root / TEMPLATE).write_text(edited)
+    (root / where.declaration).write_text(declared)
     prelude.write_functions(root, [*names, new.name])
     docs = update_docs(root)
-    return [*files, root / TEMPLATE, root / PRELUDE, *docs]
+    return [*files, root / where.declaration, root / TEMPLATE, root / PRELUDE, *docs]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -198,7 +226,8 @@ def main(argv: list[str] | None = None) -> int:
         "Next: the new route joins the API contract (docs/api-contract.md):\n"
         "  ./pants package :: && ./pants run src/python/lambda_devkit/openapi/main.py -- update\n"
         "then ./pants tailor --check update-build-files --check lint check test package ::\n"
-        "and write what the function does in its handler.py and test_handler.py."
+        "and write what the function does in its handler.py and test_handler.py, and its\n"
+        "summary, body and response types in the API's declaration."
     )
     return 0
 

@@ -3,6 +3,8 @@
 Removes a Lambda function everywhere it is declared:
 
 - its handler directory and its tests directory (whole), and tests/events/NAME.json;
+- its routes from the service's API declaration (<package>/shared/api.py), with the imports
+  only they used;
 - from the template: the function and every entry that belongs only to it, found by
   references, not names (its log group, its alarms, a parameter or an output only it uses);
 - NAME from the BUILD prelude's function list (pants-plugins/build_prelude.py);
@@ -23,8 +25,16 @@ from pathlib import Path
 
 from lambda_devkit import docs_tables, service_spec
 from lambda_devkit import template as sam
-from lambda_devkit.scaffold import prelude
-from lambda_devkit.scaffold.layout import Refused, layout, load_template, refuse_edit, update_docs
+from lambda_devkit.scaffold import api_edit, prelude
+from lambda_devkit.scaffold.api_edit import ApiEditRefused
+from lambda_devkit.scaffold.layout import (
+    Refused,
+    layout,
+    load_template,
+    refuse_api_edit,
+    refuse_edit,
+    update_docs,
+)
 from lambda_devkit.scaffold.prelude import PreludeRefused
 from lambda_devkit.scaffold.sam_edit import EditRefused, Entry, owned_by, remove_entries
 from lambda_devkit.testing import answers
@@ -93,8 +103,13 @@ def remove_function(root: Path, name: str) -> tuple[list[Path], list[Entry]]:
             key=lambda e: (e[0], e[1]),
         )
         edited = remove_entries(text, entries)
+        api_source = (root / where.declaration).read_text()
+        for route in function.routes:
+            api_source = api_edit.remove_route(api_source, route.method, route.path)
     except EditRefused as error:
         raise refuse_edit(error) from None
+    except ApiEditRefused as error:
+        raise refuse_api_edit(where, error) from None
     except PreludeRefused as error:
         raise Refused(str(error)) from None
     changed = [p for p in (source_dir, tests_dir, event) if p.exists()]
@@ -104,12 +119,13 @@ def remove_function(root: Path, name: str) -> tuple[list[Path], list[Entry]]:
         else:
             path.unlink()
     (root / TEMPLATE).write_text(edited)
+    (root / where.declaration).write_text(api_source)
     prelude.write_functions(root, [n for n in names if n != name])
     # The documented requests to its routes go too: no route answers them any more.
     routes = {route.path for route in function.routes}
     data = [p for p in docs_tables.answer_files(root) if answers.drop_paths(p, routes)]
     docs = [*data, *update_docs(root)]
-    return [*changed, root / TEMPLATE, root / PRELUDE, *docs], entries
+    return [*changed, root / where.declaration, root / TEMPLATE, root / PRELUDE, *docs], entries
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -122,14 +138,15 @@ def main(argv: list[str] | None = None) -> int:
     except Refused as refusal:
         print(f"remove_function: {refusal}", file=sys.stderr)
         return 2
+    declaration = layout(load_template(args.root)[1]).declaration
     print(f"Removed function {args.name!r}:")
     for path in changed:
         print(f"  {path.relative_to(args.root)}")
     print(f"  from {TEMPLATE}: {', '.join(f'{s}.{n}' for s, n in entries)}")
     print(
-        "Next: a removed route breaks its clients, so bump the API's major version (the\n"
-        "VERSION the contract's --info module keeps; docs/api-contract.md):\n"
-        "  ./pants run src/python/lambda_devkit/openapi/main.py -- bump major <its file>\n"
+        "Next: a removed route breaks its clients, so bump the API's major version (its\n"
+        "VERSION, in the API's declaration; docs/api-contract.md):\n"
+        f"  ./pants run src/python/lambda_devkit/openapi/main.py -- bump major {declaration}\n"
         "then\n"
         "  ./pants package :: && ./pants run src/python/lambda_devkit/openapi/main.py -- update\n"
         "then ./pants tailor --check update-build-files --check lint check test package ::"

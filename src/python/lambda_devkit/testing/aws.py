@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING
 
 from botocore.config import Config
 
-from calculator.shared.budget import Timeouts
 from calculator.shared.history import TABLE_NAME_ENV, ClientFactory, HistoryStore, client_config
 from lambda_devkit import moto_server, service_spec
 from lambda_devkit.moto_server import FAKE_CREDENTIALS, REGION, MotoServer, create_tables
+from lambda_http.budget import Timeouts
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

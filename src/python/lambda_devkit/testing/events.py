@@ -6,8 +6,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from calculator.shared.identity import caller_of
 from lambda_devkit.service_spec import EVENTS_DIR, functions
+from lambda_http.identity import caller_of
 
 EventFactory = Callable[..., dict[str, Any]]
 
@@ -33,6 +33,21 @@ def without_caller(event: dict[str, Any]) -> dict[str, Any]:
     """`event` as a route without the authorizer, or a direct invoke, would deliver it."""
     context = {k: v for k, v in event["requestContext"].items() if k != "authorizer"}
     return {**event, "requestContext": context}
+
+
+def request_event(method: str, path: str, body: str | None = None) -> dict[str, Any]:
+    """An event for `method path` with `body`, from the template's first function's fixture:
+    what the plumbing's tests send to routes of their own, naming no function of the service
+    (so that removing one never touches them)."""
+    event = load_event(functions()[0].name, rawPath=path, body=body, isBase64Encoded=False)
+    event["requestContext"] = {
+        **event["requestContext"],
+        "http": {**event["requestContext"]["http"], "method": method, "path": path},
+        "routeKey": f"{method} {path}",
+    }
+    event["routeKey"] = f"{method} {path}"
+    event["headers"] = {**(event.get("headers") or {}), "content-type": "application/json"}
+    return event
 
 
 # The caller every fixture carries (a Cognito access token's claims), whichever functions exist.

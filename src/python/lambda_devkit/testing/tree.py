@@ -12,7 +12,7 @@ from pathlib import Path
 
 from lambda_devkit import service_spec
 from lambda_devkit import template as sam
-from lambda_devkit.scaffold import prelude
+from lambda_devkit.scaffold import api_edit, prelude
 from lambda_devkit.scaffold.layout import layout
 from lambda_devkit.scaffold.remove_function import importers
 
@@ -60,8 +60,11 @@ def function_dirs(root: Path) -> set[str]:
 
 
 def drift(root: Path) -> list[str]:
-    """How the template, the prelude's list and the BUILD files disagree on the functions."""
-    template = {f.name for f in service_spec.functions(sam.load(root / sam.TEMPLATE))}
+    """How the template, the prelude's list and the BUILD files disagree on the functions, and
+    the template and the API's declaration on the routes."""
+    loaded = sam.load(root / sam.TEMPLATE)
+    functions = service_spec.functions(loaded)
+    template = {f.name for f in functions}
     listed = set(prelude.functions(root))
     built = function_dirs(root)
     problems = []
@@ -69,6 +72,11 @@ def drift(root: Path) -> list[str]:
         problems.append(f"prelude {sorted(listed)} != template {sorted(template)}")
     if built != template:
         problems.append(f"BUILD files {sorted(built)} != template {sorted(template)}")
+    declaration = root / layout(loaded).declaration
+    declared = sorted(f"{d.method} {d.path}" for d in api_edit.routes(declaration.read_text()))
+    routed = sorted(str(route) for f in functions for route in f.routes)
+    if declared != routed:
+        problems.append(f"{declaration.relative_to(root)} routes {declared} != template {routed}")
     return problems
 
 

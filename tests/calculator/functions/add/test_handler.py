@@ -12,9 +12,9 @@ import pytest
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from calculator.functions.add import handler as add
-from calculator.shared.api import logger
 from calculator.shared.history import HistoryStore
 from lambda_devkit.testing.events import CALLER, EventFactory
+from lambda_http.router import logger
 
 
 @pytest.fixture(autouse=True)

@@ -1,44 +1,21 @@
 """Lambda function behind `GET /history`: the most recent calculations, newest first."""
 
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from calculator.shared.api import Api, Request, Response, logger, ok
+from calculator.shared import api
 from calculator.shared.history import HistoryStore
-from calculator.shared.models import HistoryPage
+from calculator.shared.models import HistoryQuery
 from calculator.shared.service import list_history
-from calculator.shared.validation import field, optional_text, query_integer
+from lambda_http.router import Request, Response, Router, logger, ok
 
-DEFAULT_LIMIT = 20
-MAX_LIMIT = 100
-
-
-@dataclass(frozen=True)
-class HistoryQuery:
-    """The query string: `limit` (page size) and `cursor` (a previous page's `next`)."""
-
-    ignore_other_fields: ClassVar[bool] = True
-
-    limit: int = field(
-        query_integer(1, MAX_LIMIT),
-        {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "description": "Page size."},
-        default=DEFAULT_LIMIT,
-    )
-    cursor: str | None = field(
-        optional_text(1),
-        {"type": "string", "minLength": 1, "description": "Opaque: a previous page's `next`."},
-        default=None,
-    )
-
-
-app = Api()
+app = Router(api.API)
 store = HistoryStore.from_environment()
 
 
-@app.get("/history", query=HistoryQuery, response=HistoryPage)
+@app.serves(api.HISTORY)
 def history(request: Request) -> Response:
     query = request.query(HistoryQuery)
     return ok(list_history(store, request.caller, query.limit, query.cursor, request.deadline()))

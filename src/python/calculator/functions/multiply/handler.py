@@ -5,14 +5,15 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from calculator.shared.api import Api, logger
+from calculator.shared import api
 from calculator.shared.arithmetic import Operation
 from calculator.shared.history import HistoryStore
-from calculator.shared.routes import add_calculation_route
+from calculator.shared.routes import serve_calculation
+from lambda_http.router import Router, logger
 
-app = Api()
+app = Router(api.API)
 store = HistoryStore.from_environment()
-add_calculation_route(app, Operation.MULTIPLY, lambda: store)
+serve_calculation(app, api.MULTIPLY, Operation.MULTIPLY, lambda: store)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

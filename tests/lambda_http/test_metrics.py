@@ -7,27 +7,33 @@ from typing import Any
 import aws_lambda_powertools.metrics.provider.cold_start as cold_start
 import pytest
 
-from calculator.shared.api import Api, Request, Response, ok
-from calculator.shared.history import HistoryUnavailable
 from lambda_devkit import emf
 from lambda_devkit.testing.context import fake_lambda_context
-from lambda_devkit.testing.events import load_event, without_caller
+from lambda_devkit.testing.events import request_event, without_caller
+from lambda_http.declaration import Api
+from lambda_http.errors import Unavailable
+from lambda_http.router import Request, Response, Router, ok
+
+
+class StoreDown(Unavailable):
+    answer = "The store is down."
 
 
 def failing(request: Request) -> Response:
-    raise HistoryUnavailable("connection refused")
+    raise StoreDown("connection refused")
 
 
 def crashing(request: Request) -> Response:
     raise RuntimeError("a bug")
 
 
-def app() -> Api:
-    api = Api()
-    api.get("/history")(lambda request: ok({}))
-    api.get("/store")(failing)
-    api.get("/bug")(crashing)
-    return api
+def app() -> Router:
+    api = Api("T", "1.0.0")
+    router = Router(api)
+    router.serves(api.get("/history"))(lambda request: ok({}))
+    router.serves(api.get("/store"))(failing)
+    router.serves(api.get("/bug"))(crashing)
+    return router
 
 
 def printed(capsys: pytest.CaptureFixture[str], event: dict[str, Any]) -> list[dict[str, Any]]:
@@ -41,9 +47,7 @@ def printed(capsys: pytest.CaptureFixture[str], event: dict[str, Any]) -> list[d
 
 
 def request(path: str, method: str = "GET") -> dict[str, Any]:
-    event = load_event("history", rawPath=path)
-    event["requestContext"]["http"]["method"] = method
-    return event
+    return request_event(method, path)
 
 
 @pytest.fixture(autouse=True)

@@ -7,11 +7,19 @@ from dataclasses import asdict, dataclass
 from http import HTTPStatus
 from typing import ClassVar
 
-from calculator.shared.api import Api, Request, Response, ok
-from calculator.shared.models import Operands
-from calculator.shared.validation import field, query_integer
 from lambda_devkit.testing.context import fake_lambda_context
-from lambda_devkit.testing.events import load_event
+from lambda_devkit.testing.events import request_event
+from lambda_http.declaration import Api
+from lambda_http.router import Request, Response, Router, ok
+from lambda_http.validation import field, query_integer
+
+
+@dataclass(frozen=True)
+class Operands:
+    ignore_other_fields: ClassVar[bool] = False
+
+    a: int = field(query_integer(-(10**9), 10**9), {"type": "integer"})
+    b: int = field(query_integer(-(10**9), 10**9), {"type": "integer"})
 
 
 @dataclass(frozen=True)
@@ -21,16 +29,16 @@ class Other:
     a: int = field(query_integer(0, 9), {"type": "integer"})
 
 
-def post(app: Api, body: str, path: str = "/add") -> tuple[int, object]:
-    event = load_event("add", body=body, rawPath=path)
-    response = app.resolve(event, fake_lambda_context())
+def post(app: Router, body: str, path: str = "/add") -> tuple[int, object]:
+    response = app.resolve(request_event("POST", path, body), fake_lambda_context())
     return response["statusCode"], json.loads(response["body"])
 
 
 def test_a_route_reads_the_body_it_declares() -> None:
-    app = Api()
+    api = Api("T", "1.0.0")
+    app = Router(api)
 
-    @app.post("/add", body=Operands)
+    @app.serves(api.post("/add", body=Operands))
     def add(request: Request) -> Response:
         operands = request.body(Operands)
         return ok({"sum": operands.a + operands.b})
@@ -41,13 +49,14 @@ def test_a_route_reads_the_body_it_declares() -> None:
 
 
 def test_a_route_reading_an_undeclared_body_fails_rather_than_contradict_its_document() -> None:
-    app = Api()
+    api = Api("T", "1.0.0")
+    app = Router(api)
 
-    @app.post("/add", body=Other)
+    @app.serves(api.post("/add", body=Other))
     def add(request: Request) -> Response:
         return ok(asdict(request.body(Operands)))
 
-    @app.post("/undeclared")
+    @app.serves(api.post("/undeclared"))
     def undeclared(request: Request) -> Response:
         return ok(asdict(request.body(Operands)))
 
@@ -56,13 +65,13 @@ def test_a_route_reading_an_undeclared_body_fails_rather_than_contradict_its_doc
 
 
 def test_each_declaration_lists_the_statuses_its_route_can_answer() -> None:
-    app = Api()
-    app.post("/add", body=Operands)(lambda request: ok({}))
-    app.get("/plain")(lambda request: ok({}))
-    answers = {str(d): sorted(d.answers()) for d in app.declarations()}
+    api = Api("T", "1.0.0")
+    api.post("/add", body=Operands)
+    api.get("/plain")
+    answers = {str(d): sorted(d.answers()) for d in api.routes}
     assert answers == {
         "POST /add": [400, 401, 413, 415, 500, 503],
         "GET /plain": [401, 500, 503],
     }
-    (post_add,) = (d for d in app.declarations() if d.method == "POST")
+    (post_add,) = (d for d in api.routes if d.method == "POST")
     assert post_add.answers()[HTTPStatus.SERVICE_UNAVAILABLE] == ("Retry-After",)

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from calculator.shared import budget
-from calculator.shared.budget import FULL_ATTEMPT, MIN_ATTEMPT_S, Deadline
+from lambda_http import budget
+from lambda_http.budget import FULL_ATTEMPT, MIN_ATTEMPT_S, Deadline
 
 
 class FrozenClock:

@@ -1,7 +1,7 @@
 """Every function's CloudWatch metrics, in embedded metric format (EMF) through Powertools.
 
-The router (calculator.shared.api) records one request per invocation here, so a function
-declared on an `Api` has its metrics without a line of metrics code. Powertools' package init
+The router (lambda_http.router) records one request per invocation here, so a function
+served by a `Router` has its metrics without a line of metrics code. Powertools' package init
 imports its Metrics module whatever we use of it: emitting costs a `print` per invocation,
 not an import (docs/observability.md).
 
@@ -9,7 +9,8 @@ What is emitted per invocation, as one EMF document (namespace POWERTOOLS_METRIC
 
 - `Requests`: 1, by (service, function_name) and by (function_name, route, outcome);
 - `ClientErrors`: 1 when the answer is a 4xx;
-- `StoreFailures`: 1 when the history store could not be reached (the 503);
+- `StoreFailures`: 1 when a dependency could not be reached (lambda_http.errors.Unavailable,
+  the 503);
 - `ServerErrors`: 1 when an unexpected error became a 500 (Lambda's own Errors never sees it);
 - `ColdStart`: 1, in a document of its own, on an execution environment's first invocation.
 
@@ -48,11 +49,15 @@ def function_name() -> str:
 
 NAMESPACE_ENV = "POWERTOOLS_METRICS_NAMESPACE"
 # Without a namespace Powertools refuses to flush, and the request would fail over a metric:
-# the template always sets one; unit tests and hand-made environments get this.
-DEFAULT_NAMESPACE = "calculator"
+# the template always sets one; unit tests and hand-made environments get the service's name
+# (POWERTOOLS_SERVICE_NAME), or this.
+SERVICE_NAME_ENV = "POWERTOOLS_SERVICE_NAME"
+DEFAULT_NAMESPACE = "local"
 
 metrics = Metrics(
-    namespace=None if os.environ.get(NAMESPACE_ENV) else DEFAULT_NAMESPACE,
+    namespace=None
+    if os.environ.get(NAMESPACE_ENV)
+    else os.environ.get(SERVICE_NAME_ENV) or DEFAULT_NAMESPACE,
     function_name=function_name(),
 )
 metrics.set_default_dimensions(function_name=function_name())

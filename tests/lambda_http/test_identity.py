@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from calculator.shared.identity import Caller, Unauthenticated, caller_of
+from lambda_http.identity import Caller, Unauthenticated, caller_of
 
 
 def event_with(claims: Any) -> dict[str, Any]:
