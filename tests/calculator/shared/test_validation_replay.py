@@ -6,7 +6,7 @@ the old models and the old `Request.body`/`Request.query` (kept verbatim below) 
 ones serve the same routes on two routers, and a thousand generated events and the hand-made ones
 go through both: status, headers and body must be equal, byte for byte, 200s and 400s alike.
 Each test prints how many events it replayed and what they were answered
-(`./pants test --output=all tests/calculator/service/test_validation_replay.py`).
+(`./pants test --output=all tests/calculator/shared/test_validation_replay.py`).
 """
 
 from __future__ import annotations
