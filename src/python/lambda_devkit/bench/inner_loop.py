@@ -301,9 +301,15 @@ class Workspace:
         with phase("building the raw-tools venv from the lockfiles"):
             self._venv_from_locks()
         # A developer's venv has compiled its bytecode and mypy its cache long before: so here.
-        with phase("warming raw mypy and raw pytest"):
-            self.raw_mypy()
-            self.raw_pytest()
+        # The essay's wheelhouse downloads meanwhile: they share only the venv's interpreter.
+        with ThreadPoolExecutor(max_workers=1) as beside:
+            essay = beside.submit(self._set_up_essay)
+            with phase("warming raw mypy and raw pytest"):
+                self.raw_mypy()
+                self.raw_pytest()
+            essay.result()
+
+    def _set_up_essay(self) -> None:
         with phase("warming the essay's wheelhouse and its flow"):
             self.pip("download", "-d", str(self.wheelhouse), "-r", str(self.repo / REQUIREMENTS))
             self.essay_flow()
