@@ -271,6 +271,7 @@ def wrap_python_client(venv: Path) -> None:
     wrapper.write_text(
         "#!/bin/sh\n"
         'echo "python client, native=${_PANTS_SERVER_EXE:+yes}, args: $*" >&2\n'
+        'echo "parallelism: ${PANTS_PROCESS_EXECUTION_LOCAL_PARALLELISM:-unset}" >&2\n'
         f'[ -z "${{{CLIENT_PROBE}:-}}" ] || exit 0\n'
         f'exec "{real}" "$@"\n'
     )
@@ -458,6 +459,18 @@ def test_native_client_hands_over_to_the_python_client_when_pantsd_is_off(
     direct = launches.first.probe("--version", PANTS_NO_NATIVE_CLIENT="1", **env)
     assert direct.returncode == 0, direct.stderr
     assert "python client, native=," in direct.stderr
+
+
+def test_runs_twice_as_many_processes_as_cores_unless_told(
+    launches: Launches, installed: Path
+) -> None:
+    env = {"XDG_CACHE_HOME": str(launches.xdg_cache_home)}
+    default = launches.first.probe("--version", **env)
+    assert default.returncode == 0, default.stderr
+    assert f"parallelism: {2 * (os.cpu_count() or 1)}\n" in default.stderr
+    told = launches.first.probe("--version", PANTS_PROCESS_EXECUTION_LOCAL_PARALLELISM="3", **env)
+    assert told.returncode == 0, told.stderr
+    assert "parallelism: 3\n" in told.stderr
 
 
 def test_waits_on_a_lock_a_live_run_holds_and_takes_over_one_a_dead_run_left(
