@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 
 import pytest
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -13,9 +14,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from calculator.functions.add import handler as add
 from calculator.functions.multiply import handler as multiply
 from calculator.shared.history import HistoryStore
-from lambda_devkit.testing.events import CALLER, EventFactory, as_caller, with_key
+from lambda_devkit.testing.events import CALLER, EventFactory, as_caller, request_event, with_key
 from lambda_http import idempotency
+from lambda_http.declaration import Api
 from lambda_http.identity import Caller
+from lambda_http.router import Request, Response, Router, ok
 
 
 @pytest.fixture(autouse=True)
@@ -138,3 +141,26 @@ def test_a_key_held_by_an_invocation_that_timed_out_is_taken_over(
     held = injected_store.claim(dead)
     assert held is not None and held.answer is not None
     assert held.answer.body == response["body"]
+
+
+def test_a_route_whose_own_write_stores_no_answer_has_it_stored_by_the_router(
+    lambda_context: LambdaContext, injected_store: HistoryStore
+) -> None:
+    # A route as the scaffold writes one: it writes elsewhere (here: a list), not to the store.
+    api = Api("T", "1.0.0")
+    app = Router(api)
+    served: list[str] = []
+
+    @app.serves(api.post("/echo", writes=True), idempotency=lambda: injected_store)
+    def echo(request: Request) -> Response:
+        served.append(request.id)
+        return ok({"served": request.id})
+
+    def post(request_id: str) -> dict[str, Any]:
+        event = with_key(request_event("POST", "/echo", '{"x": 1}'), "echo-key", request_id)
+        return app.resolve(event, lambda_context)
+
+    first, again = post("echo-1"), post("echo-2")
+    assert (first["statusCode"], json.loads(first["body"])) == (200, {"served": "echo-1"})
+    assert again == first
+    assert served == ["echo-1"]
