@@ -333,26 +333,22 @@ class HistoryStore:
 
     def complete(self, completion: Completion, deadline: Deadline | None = None) -> None:
         """Stores the answer on the key, if the request still holds it."""
-        try:
-            self._call(
-                "put_item",
-                deadline,
-                TableName=self._table,
-                Item=self._completed_item(completion),
-                **self._held_condition(completion.claim),
-            )
-        except ClientError as error:
-            if _error_code(error) != "ConditionalCheckFailedException":
-                _refused(error)
+        self._put_while_held(self._completed_item(completion), completion.claim, deadline)
 
     def release(self, claim: Claim, deadline: Deadline | None = None) -> None:
         """Frees the key (its lock set to 0), if the request still holds it in progress."""
+        self._put_while_held(self._key_item(claim, IN_PROGRESS, 0), claim, deadline)
+
+    def _put_while_held(
+        self, item: dict[str, Any], claim: Claim, deadline: Deadline | None
+    ) -> None:
+        """Puts the key's `item` if `claim` still holds it in progress; nothing otherwise."""
         try:
             self._call(
                 "put_item",
                 deadline,
                 TableName=self._table,
-                Item=self._key_item(claim, IN_PROGRESS, 0),
+                Item=item,
                 **self._held_condition(claim),
             )
         except ClientError as error:
