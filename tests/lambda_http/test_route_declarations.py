@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass
 from http import HTTPStatus
 from typing import ClassVar
 
+import pytest
+
 from lambda_devkit.testing.context import fake_lambda_context
 from lambda_devkit.testing.events import request_event
 from lambda_http.declaration import Api
@@ -75,3 +77,14 @@ def test_each_declaration_lists_the_statuses_its_route_can_answer() -> None:
     }
     (post_add,) = (d for d in api.routes if d.method == "POST")
     assert post_add.answers()[HTTPStatus.SERVICE_UNAVAILABLE] == ("Retry-After",)
+
+
+def test_a_route_that_writes_takes_an_idempotency_key_and_needs_a_store_to_keep_it() -> None:
+    api = Api("T", "1.0.0")
+    writes = api.post("/record", body=Operands, writes=True)
+    assert sorted(writes.answers()) == [400, 401, 409, 413, 415, 422, 500, 503]
+    assert writes.answers()[HTTPStatus.CONFLICT] == ("Retry-After",)
+    assert [h.name for h in writes.headers()] == ["Idempotency-Key"]
+    assert api.post("/read", body=Operands).headers() == ()
+    with pytest.raises(ValueError, match="POST /record writes: serve it with an idempotency store"):
+        Router(api).serves(writes)

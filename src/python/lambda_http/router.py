@@ -15,6 +15,10 @@ machinery, about 50 ms of every cold start for routing three fixed paths (docs/c
 Request models are lambda_http.validation's; JSON is read and written with exact numbers
 (lambda_http.exact_json).
 
+A route declared to write (`writes=True`) is served with an idempotency store, and a request
+to it with an `Idempotency-Key` is served once per key (lambda_http.idempotency): a repeat gets
+the stored answer, or a 409 or a 422, without reaching the route.
+
 `resolve` also counts every request in CloudWatch metrics (lambda_http.metrics), so a function
 served by a `Router` is measured without code of its own. The Logger's service name is the
 template's POWERTOOLS_SERVICE_NAME.
@@ -24,6 +28,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -34,10 +39,11 @@ from urllib.parse import parse_qs
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from lambda_http import exact_json, metrics
+from lambda_http import exact_json, idempotency, metrics
 from lambda_http.budget import Deadline
 from lambda_http.declaration import Api, ErrorBody, Problem, Route
 from lambda_http.errors import InvalidInput, Unavailable
+from lambda_http.idempotency import Answer, Claim, Completion, IdempotencyStore
 from lambda_http.identity import Caller, Unauthenticated, caller_of
 from lambda_http.validation import Model, Rejected, validate
 
@@ -207,6 +213,10 @@ class Request:
     def __init__(self, event: Mapping[str, Any], context: LambdaContext, caller: Caller) -> None:
         # Set by Router.resolve once the route is known: what `body` and `query` may be read as.
         self.declared: Route | None = None
+        # Set by Router.resolve when the request holds an idempotency key, and what the route
+        # has stored with its write on it (`completion`).
+        self.claim: Claim | None = None
+        self.stored: Answer | None = None
         self.event = event
         self.context = context
         self.caller = caller
@@ -226,6 +236,20 @@ class Request:
     def deadline(self) -> Deadline:
         """When this invocation's work on the store must end (see lambda_http.budget)."""
         return Deadline.within(self.context.get_remaining_time_in_millis())
+
+    def header(self, name: str) -> str | None:
+        """The request header `name` (any case), or None if the request has none."""
+        return _header(self.event, name.lower())
+
+    def completion(self, body: Mapping[str, Any]) -> Completion | None:
+        """What the route's write stores with its record so that a repeat of this request gets
+        the same answer: the 200 `ok(body)` gives, on the idempotency key this request holds.
+        None without a key: the write is then the record alone. The route must answer
+        `ok(body)` (the router checks)."""
+        if self.claim is None:
+            return None
+        self.stored = Answer(HTTPStatus.OK.value, ok(body).body)
+        return Completion(self.claim, self.stored)
 
     def body[M: Model](self, model: type[M]) -> M:
         """The JSON body, negotiated and parsed with exact numbers, validated as `model`."""
@@ -291,17 +315,25 @@ class Router:
     def __init__(self, api: Api) -> None:
         self.api = api
         self._served: dict[tuple[str, str], tuple[Route, Serve]] = {}
+        self._stores: dict[tuple[str, str], Callable[[], IdempotencyStore]] = {}
         self._measured = metrics.measured(self._resolve_and_record)
 
-    def serves(self, route: Route) -> Callable[[Serve], Serve]:
-        """The decorated function serves `route`, which the API must declare."""
+    def serves(
+        self, route: Route, idempotency: Callable[[], IdempotencyStore] | None = None
+    ) -> Callable[[Serve], Serve]:
+        """The decorated function serves `route`, which the API must declare; a route that
+        writes keeps its idempotency keys in the store `idempotency()` returns."""
         if route not in self.api.routes:
             raise ValueError(f"{route} is not a route of {self.api.title}")
+        if route.writes and idempotency is None:
+            raise ValueError(f"{route} writes: serve it with an idempotency store")
 
         def register(function: Serve) -> Serve:
             if (route.method, route.path) in self._served:
                 raise ValueError(f"{route} is served twice")
             self._served[(route.method, route.path)] = (route, function)
+            if idempotency is not None:
+                self._stores[(route.method, route.path)] = idempotency
             return function
 
         return register
@@ -354,7 +386,11 @@ class Router:
         try:
             route, serve = self._route(request)
             request.declared = route
-            return serve(request), None
+            key = request.header(idempotency.HEADER) if route.writes else None
+            if key is None:
+                return serve(request), None
+            store = self._stores[(route.method, route.path)]()
+            return _serve_once(serve, request, key, store), None
         except Exception as error:
             return _error_response(error, request), error
 
@@ -368,6 +404,74 @@ class Router:
         # A path the API does not declare, or a route another function serves (API Gateway
         # never sends it here: only a hand-made event does).
         raise ClientError(HTTPStatus.NOT_FOUND, [("path", f"no route {request.path}")])
+
+
+def _serve_once(serve: Serve, request: Request, key: str, store: IdempotencyStore) -> Response:
+    """`serve(request)` unless the caller's `key` has served it already (the stored answer
+    again), is serving it now (409) or served another request (422): lambda_http.idempotency."""
+    problem = idempotency.key_problem(key)
+    if problem is not None:
+        raise ClientError(HTTPStatus.BAD_REQUEST, [(idempotency.HEADER, problem)])
+    remaining_ms = request.context.get_remaining_time_in_millis()
+    claim = idempotency.claim_for(
+        request.caller, key, request.event, request.id, int(time.time() * 1000), remaining_ms
+    )
+    held = store.claim(claim, request.deadline())
+    if held is not None:
+        return _repeat(held, claim)
+    request.claim = claim
+    try:
+        response = serve(request)
+    except Exception:
+        _release(store, request)
+        raise
+    if response.status != HTTPStatus.OK:
+        _release(store, request)
+    elif request.stored is None:
+        # The route's write stored no answer (it has none, or writes elsewhere): stored now, a
+        # write of its own. Should it fail, the key stays locked until the lock expires.
+        try:
+            store.complete(
+                Completion(claim, Answer(response.status, response.body)), request.deadline()
+            )
+        except Unavailable as error:
+            logger.error("idempotency key not completed", extra={"reason": str(error)})
+    elif request.stored != Answer(response.status, response.body):
+        raise RuntimeError(f"{request.declared} answered other than what it stored for a repeat")
+    return response
+
+
+def _repeat(held: idempotency.Held, claim: Claim) -> Response:
+    """The answer to a request whose key another request holds."""
+    if held.fingerprint != claim.fingerprint:
+        raise ClientError(
+            HTTPStatus.UNPROCESSABLE_ENTITY,
+            [
+                (
+                    idempotency.HEADER,
+                    "was sent with another request: use a new key for a new request",
+                )
+            ],
+        )
+    if held.answer is None:
+        response = _client_error_response(
+            ClientError(
+                HTTPStatus.CONFLICT,
+                [(idempotency.HEADER, "a request with this key is in progress: retry later")],
+            )
+        )
+        return Response(response.status, response.body, {"Retry-After": str(RETRY_AFTER_SECONDS)})
+    return Response(HTTPStatus(held.answer.status), held.answer.body)
+
+
+def _release(store: IdempotencyStore, request: Request) -> None:
+    """Gives the key back after an answer that wrote nothing; if the store cannot be reached,
+    the key stays locked until the lock expires, and the request's own answer stands."""
+    assert request.claim is not None
+    try:
+        store.release(request.claim, request.deadline())
+    except Exception as error:
+        logger.warning("idempotency key not released", extra={"reason": str(error)})
 
 
 class MethodNotAllowed(ClientError):

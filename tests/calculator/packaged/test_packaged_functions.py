@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -31,7 +32,13 @@ from lambda_devkit.testing.aws import (
     fresh_tables,
 )
 from lambda_devkit.testing.dist import packaged
-from lambda_devkit.testing.events import EventFactory, as_caller, load_event, without_caller
+from lambda_devkit.testing.events import (
+    EventFactory,
+    as_caller,
+    load_event,
+    with_key,
+    without_caller,
+)
 
 # Native wheels, should a requirement bring any, must match the machine running the test. The
 # template lists the shared layer first.
@@ -264,11 +271,14 @@ def test_each_function_answers_its_event_using_exactly_the_table_actions_it_is_g
     function: service_spec.Function,
 ) -> None:
     # Least privilege, both ways: the policy the template gives a function is what its code
-    # uses to handle its event fixture (tests/events/<name>.json), no more and no less.
+    # uses to handle its event fixture (tests/events/<name>.json), no more and no less: as it
+    # is, and with an Idempotency-Key (a transaction needs the actions inside it).
     recorder.operations.clear()
     response = answer(containers[function.name].invoke(api_event(function.name)))
     assert response["statusCode"] == 200, response
     assert response["headers"]["Content-Type"] == "application/json"
+    keyed = with_key(api_event(function.name), f"least-{function.name}", f"least-{function.name}")
+    assert answer(containers[function.name].invoke(keyed))["statusCode"] == 200
     assert least_privilege_problems(function, recorder.operations) == []
 
 
@@ -371,3 +381,93 @@ def test_a_store_that_refuses_connections_is_a_metric_of_its_own(
     (failed,) = with_metric(documents, "Requests")
     assert emf.metric_values(failed) == {"Requests": 1, "StoreFailures": 1}
     assert emf.dimensions(failed)["outcome"] == "5xx"
+
+
+# The idempotency checks go through the calculation function the service's tests use.
+WRITES = "add"
+
+
+def keyed(subject: str, key: str, request_id: str, body: str | None = None) -> dict[str, Any]:
+    """WRITES' event as `subject` with `Idempotency-Key: key`, as the request `request_id`."""
+    event = load_event(WRITES) if body is None else load_event(WRITES, body=body)
+    return with_key(as_caller(event, subject), key, request_id)
+
+
+def recorded_ids(history: Container, subject: str) -> list[str]:
+    listed = answer(history.invoke(as_caller(load_event("history"), subject)))
+    return [item["id"] for item in json.loads(listed["body"])["items"]]
+
+
+@pytest.fixture
+def faults(recorder: FaultProxy) -> Iterator[FaultProxy]:
+    """The recorder, to fault transactions in one test: back to passing everything after."""
+    recorder.operation = "TransactWriteItems"
+    try:
+        yield recorder
+    finally:
+        if recorder.hold is not None:
+            recorder.hold.set()
+        recorder.operation, recorder.drop, recorder.hold = "PutItem", 0, None
+        recorder.arrived.clear()
+
+
+def test_a_repeat_with_the_same_key_gets_the_first_answer_and_history_one_record(
+    containers: dict[str, Container],
+) -> None:
+    writes, history = containers[WRITES], containers["history"]
+    first = answer(writes.invoke(keyed("idem-alice", "key-1", "alice-1")))
+    again = answer(writes.invoke(keyed("idem-alice", "key-1", "alice-2")))
+    assert first["statusCode"] == 200
+    assert again == first
+    assert recorded_ids(history, "idem-alice") == ["alice-1"]
+
+    other_body = answer(writes.invoke(keyed("idem-alice", "key-1", "alice-3", '{"a": 1, "b": 1}')))
+    assert other_body["statusCode"] == 422
+    assert json.loads(other_body["body"])["errors"][0]["field"] == "Idempotency-Key"
+
+    # Another caller's same key is theirs alone.
+    bob = answer(writes.invoke(keyed("idem-bob", "key-1", "bob-1")))
+    assert (bob["statusCode"], json.loads(bob["body"])["id"]) == (200, "bob-1")
+    assert recorded_ids(history, "idem-bob") == ["bob-1"]
+    assert recorded_ids(history, "idem-alice") == ["alice-1"]
+
+
+def test_a_repeat_while_the_first_is_in_flight_is_a_409_and_one_record(
+    tmp_path: Path,
+    containers: dict[str, Container],
+    aws_env: dict[str, str],
+    tables: dict[str, str],
+    opt: Path,
+    faults: FaultProxy,
+) -> None:
+    # The first request's write waits in the proxy while a second container gets the repeat.
+    faults.hold = threading.Event()
+    layers = [SHARED_LAYER, REQUIREMENTS_LAYER]
+    second = container(tmp_path, WRITES, layers, aws_env, tables, opt)
+    with ThreadPoolExecutor(1) as pool:
+        first = pool.submit(containers[WRITES].invoke, keyed("idem-carol", "key-2", "carol-1"))
+        assert faults.arrived.wait(300), "the first request's write never reached the store"
+        try:
+            repeat = answer(second.invoke(keyed("idem-carol", "key-2", "carol-2")))
+        finally:
+            faults.hold.set()
+            second.stop()
+        assert answer(first.result())["statusCode"] == 200
+    assert repeat["statusCode"] == 409
+    assert repeat["headers"]["Retry-After"] == "1"
+    assert json.loads(repeat["body"])["errors"][0]["field"] == "Idempotency-Key"
+    assert recorded_ids(containers["history"], "idem-carol") == ["carol-1"]
+
+
+def test_a_lost_answer_is_recovered_by_retrying_with_the_same_key(
+    containers: dict[str, Container], faults: FaultProxy
+) -> None:
+    # The write lands; its answer, and those of the function's own retries, never arrive.
+    faults.drop = 3
+    lost = answer(containers[WRITES].invoke(keyed("idem-dave", "key-3", "dave-1")))
+    assert lost["statusCode"] == 503
+    assert faults.dropped == 3
+    retried = answer(containers[WRITES].invoke(keyed("idem-dave", "key-3", "dave-2")))
+    assert retried["statusCode"] == 200
+    assert json.loads(retried["body"])["id"] == "dave-1"
+    assert recorded_ids(containers["history"], "idem-dave") == ["dave-1"]

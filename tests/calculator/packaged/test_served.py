@@ -65,6 +65,44 @@ def server(buildroot: Path) -> Iterator[Server]:
         yield running
 
 
+def post_keyed(server: Server, path: str, body: str, key: str, caller: str) -> tuple[int, bytes]:
+    """POST `body` to `path` as `caller` with `Idempotency-Key: key`: the status and raw body."""
+    url = urlsplit(server.url)
+    connection = http.client.HTTPConnection(url.hostname or "", url.port, timeout=PATIENCE_S)
+    headers = {
+        "Authorization": f"Bearer {server.token(caller)}",
+        "Content-Type": "application/json",
+        "Idempotency-Key": key,
+    }
+    connection.request("POST", path, body=body, headers=headers)
+    response = connection.getresponse()
+    answer = response.status, response.read()
+    connection.close()
+    return answer
+
+
+def test_serve_carries_the_idempotency_key_a_repeat_is_answered_byte_for_byte_once(
+    server: Server,
+) -> None:
+    if "add" not in DEPLOYED or HISTORY is None:
+        pytest.skip("the template deploys no add, or no history")
+    (history,) = HISTORY.routes
+    body = '{"a": 0.1, "b": 0.2}'
+    first = post_keyed(server, "/add", body, "served-key", "served-idem-alice")
+    again = post_keyed(server, "/add", body, "served-key", "served-idem-alice")
+    assert first[0] == 200
+    assert again == first
+    _, _, listed = server.request(history.method, history.path, caller="served-idem-alice")
+    assert [item["id"] for item in listed["items"]] == [json.loads(first[1])["id"]]
+
+    other = post_keyed(server, "/add", '{"a": 1, "b": 2}', "served-key", "served-idem-alice")
+    assert other[0] == 422
+    bob = post_keyed(server, "/add", body, "served-key", "served-idem-bob")
+    assert bob[0] == 200 and json.loads(bob[1])["id"] != json.loads(first[1])["id"]
+    _, _, listed = server.request(history.method, history.path, caller="served-idem-bob")
+    assert [item["id"] for item in listed["items"]] == [json.loads(bob[1])["id"]]
+
+
 def test_every_route_answers_and_history_reflects_the_calls(server: Server) -> None:
     calls = [(DEPLOYED[name], *case) for name, case in CALCULATIONS.items() if name in DEPLOYED]
     if not calls or HISTORY is None:

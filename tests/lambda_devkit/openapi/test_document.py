@@ -57,10 +57,16 @@ def test_every_route_needs_a_jwt_and_answers_every_status(document: dict[str, An
         responses = operation["responses"]
         expected = {"200", "400", "401", "429", "500", "503"}
         if name.startswith("POST "):
-            expected |= {"413", "415"}
+            # Every POST writes (the calculations, and what the scaffold makes): it takes an
+            # Idempotency-Key, and a repeat can be in progress (409) or another request (422).
+            expected |= {"409", "413", "415", "422"}
             body = operation["requestBody"]
             assert body["required"] is True
             assert list(body["content"]) == ["application/json"], name
+            (key,) = [p for p in operation["parameters"] if p["in"] == "header"]
+            assert (key["name"], key["required"]) == ("Idempotency-Key", False), name
+            assert key["schema"]["maxLength"] == 255
+            assert responses["409"]["headers"]["Retry-After"]["required"] is True
         assert set(responses) == expected, name
         assert responses["503"]["headers"]["Retry-After"]["required"] is True
         for status, response in responses.items():

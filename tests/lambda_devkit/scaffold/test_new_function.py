@@ -60,7 +60,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def test_the_template_deploys_each_new_function_with_its_route_and_no_table_access(
+def test_the_template_deploys_each_new_function_with_its_route_and_the_table_access_it_needs(
     generated: Path,
 ) -> None:
     template = sam.load(generated / TEMPLATE)
@@ -69,7 +69,10 @@ def test_the_template_deploys_each_new_function_with_its_route_and_no_table_acce
     for new in NEW:
         function = functions[new.name]
         assert [str(route) for route in function.routes] == [new.route]
-        assert function.table_actions == frozenset()
+        # A POST writes, and keeps its Idempotency-Keys in the table (conditional puts); a GET
+        # starts with no access.
+        wanted = {"dynamodb:PutItem"} if new.method == "POST" else set()
+        assert function.table_actions == wanted
         assert function.build_target == f"src/python/calculator/functions/{new.name}:lambda"
         assert function.handler_module == f"calculator.functions.{new.name}.handler"
         log_group = template["Resources"][f"{new.pascal}LogGroup"]["Properties"]
@@ -81,10 +84,14 @@ def test_the_template_deploys_each_new_function_with_its_route_and_no_table_acce
 def test_the_api_declares_each_new_route_for_its_handler_to_serve(generated: Path) -> None:
     declaration = (generated / "src/python/calculator/shared/api.py").read_text()
     declared = {d.name: f"{d.method} {d.path}" for d in api_edit.routes(declaration)}
+    lines = declaration.splitlines()
     for new in NEW:
         assert declared[new.constant] == new.route
+        (route,) = [d for d in api_edit.routes(declaration) if d.name == new.constant]
+        statement = "\n".join(lines[route.start - 1 : route.end])
+        assert ("writes=True" in statement) == (new.method == "POST"), statement
         handler = (generated / f"src/python/calculator/functions/{new.name}/handler.py").read_text()
-        assert f"@app.serves(api.{new.constant})" in handler
+        assert f"@app.serves(api.{new.constant}" in handler
     ast.parse(declaration)
 
 
@@ -99,7 +106,7 @@ def test_each_new_block_has_the_shape_of_the_existing_ones_but_the_policy(
         shape = set(resources[existing.resource]["Properties"]) - {"Policies"}
         log_shape = set(resources[existing.resource.replace("Function", "LogGroup")]["Properties"])
         for new in NEW:
-            assert set(resources[f"{new.pascal}Function"]["Properties"]) == shape
+            assert set(resources[f"{new.pascal}Function"]["Properties"]) - {"Policies"} == shape
             assert set(resources[f"{new.pascal}LogGroup"]["Properties"]) == log_shape
 
 

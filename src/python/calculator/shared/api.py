@@ -16,7 +16,7 @@ from calculator.shared.models import CalculationResult, HistoryPage, HistoryQuer
 from lambda_http.declaration import Api
 
 TITLE = "Calculator API"
-VERSION = "1.0.0"
+VERSION = "1.1.0"
 DESCRIPTION = (
     "Exact arithmetic over HTTP: each calculation route takes two JSON numbers and answers "
     "with every digit; the history route pages through the caller's calculations, newest "
@@ -35,6 +35,7 @@ ADD = API.post(
     summary="Adds `a` and `b` exactly and records the calculation in history.",
     body=Operands,
     response=CalculationResult,
+    writes=True,
 )
 HISTORY = API.get(
     "/history",
@@ -49,4 +50,5 @@ MULTIPLY = API.post(
     summary="Multiplies `a` and `b` exactly and records the calculation in history.",
     body=Operands,
     response=CalculationResult,
+    writes=True,
 )

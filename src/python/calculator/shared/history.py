@@ -6,6 +6,15 @@ else's, and load spreads over as many partitions as there are callers. Numbers a
 strings: DynamoDB's number type keeps only 38 digits, and ours may have up to a thousand. Each
 item carries `expires_at` (epoch seconds), the table's TTL attribute: DynamoDB deletes it, at no
 write cost, some time after the retention period (HISTORY_RETENTION_DAYS).
+
+The store also keeps the idempotency keys of the routes that write (lambda_http.idempotency),
+in the same table, each in a partition of its own (`pk = "idempotency#<Claim.key>"`, `sk =
+"key"`), so that a caller's history Query never reads one. The item holds `state` (IN_PROGRESS
+or COMPLETED), `holder` (the request id), `lock_until` (epoch ms), `fingerprint` and, once
+completed, the answer's `status` and `body`. A calculation sent with a key is written in one
+transaction with its key's answer, on the condition that the request still holds the key. A key
+is kept as long as the record it wrote (HISTORY_RETENTION_DAYS from its claim), and an expired
+key is free whether or not DynamoDB has deleted it yet.
 """
 
 from __future__ import annotations
@@ -37,6 +46,7 @@ from calculator.shared.numbers import parse_exact
 from lambda_http import snapstart
 from lambda_http.budget import FULL_ATTEMPT, Deadline, Timeouts
 from lambda_http.errors import InvalidInput, Unavailable
+from lambda_http.idempotency import Answer, Claim, Completion, Held
 from lambda_http.identity import Caller
 
 if TYPE_CHECKING:
@@ -109,6 +119,22 @@ def _partition(caller: Caller) -> str:
 
 def _sort_key(epoch_ms: int, calculation_id: str) -> str:
     return f"{epoch_ms:013d}#{calculation_id}"
+
+
+IN_PROGRESS = "IN_PROGRESS"
+COMPLETED = "COMPLETED"
+# Free to claim: never taken, expired (DynamoDB deletes expired items late), released (lock 0)
+# or locked by an invocation that has timed out.
+CLAIMABLE = (
+    "attribute_not_exists(pk) OR expires_at < :now_s "
+    "OR (#state = :in_progress AND lock_until < :now_ms)"
+)
+# Still this request's: completing and releasing change nothing once it has lost the key.
+STILL_HELD = "#state = :in_progress AND holder = :holder"
+
+
+def _key_item_key(claim: Claim) -> dict[str, Any]:
+    return {"pk": {"S": f"idempotency#{claim.key}"}, "sk": {"S": "key"}}
 
 
 # A sort key this service writes: 13-digit epoch milliseconds, "#", the request id (printable
@@ -247,17 +273,103 @@ class HistoryStore:
                 raise HistoryUnavailable(str(error)) from error
         raise HistoryUnavailable(f"{operation}: {failure or 'no time left for an attempt'}")
 
+    def _expires_at(self, epoch_ms: int) -> dict[str, str]:
+        return {"N": str(epoch_ms // 1000 + self._retention_s)}
+
+    def _key_item(self, claim: Claim, state: str, lock_until_ms: int) -> dict[str, Any]:
+        return {
+            **_key_item_key(claim),
+            EXPIRES_AT: self._expires_at(claim.now_ms),
+            "state": {"S": state},
+            "holder": {"S": claim.holder},
+            "lock_until": {"N": str(lock_until_ms)},
+            "fingerprint": {"S": claim.fingerprint},
+        }
+
+    def _completed_item(self, completion: Completion) -> dict[str, Any]:
+        return {
+            **self._key_item(completion.claim, COMPLETED, 0),
+            "status": {"N": str(completion.answer.status)},
+            "body": {"S": completion.answer.body},
+        }
+
+    def _held_condition(self, claim: Claim) -> dict[str, Any]:
+        return {
+            "ConditionExpression": STILL_HELD,
+            "ExpressionAttributeNames": {"#state": "state"},
+            "ExpressionAttributeValues": {
+                ":in_progress": {"S": IN_PROGRESS},
+                ":holder": {"S": claim.holder},
+            },
+        }
+
+    def claim(self, claim: Claim, deadline: Deadline | None = None) -> Held | None:
+        """Takes the key (None) or says what holds it, in one conditional put: the item
+        already there comes back with the refusal (ReturnValuesOnConditionCheckFailure)."""
+        item = self._key_item(claim, IN_PROGRESS, claim.lock_until_ms)
+        try:
+            self._call(
+                "put_item",
+                deadline,
+                TableName=self._table,
+                Item=item,
+                ConditionExpression=CLAIMABLE,
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues={
+                    ":in_progress": {"S": IN_PROGRESS},
+                    ":now_s": {"N": str(claim.now_ms // 1000)},
+                    ":now_ms": {"N": str(claim.now_ms)},
+                },
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as error:
+            if _error_code(error) != "ConditionalCheckFailedException":
+                _refused(error)
+            held: dict[str, Any] = cast(dict[str, Any], error.response).get("Item", {})
+            if held.get("holder", {}).get("S") == claim.holder:
+                return None  # taken by an earlier attempt of this same put
+            return _held(held)
+        return None
+
+    def complete(self, completion: Completion, deadline: Deadline | None = None) -> None:
+        """Stores the answer on the key, if the request still holds it."""
+        self._put_while_held(self._completed_item(completion), completion.claim, deadline)
+
+    def release(self, claim: Claim, deadline: Deadline | None = None) -> None:
+        """Frees the key (its lock set to 0), if the request still holds it in progress."""
+        self._put_while_held(self._key_item(claim, IN_PROGRESS, 0), claim, deadline)
+
+    def _put_while_held(
+        self, item: dict[str, Any], claim: Claim, deadline: Deadline | None
+    ) -> None:
+        """Puts the key's `item` if `claim` still holds it in progress; nothing otherwise."""
+        try:
+            self._call(
+                "put_item",
+                deadline,
+                TableName=self._table,
+                Item=item,
+                **self._held_condition(claim),
+            )
+        except ClientError as error:
+            if _error_code(error) != "ConditionalCheckFailedException":
+                _refused(error)
+
     def record(
         self,
         caller: Caller,
         calculation: Calculation,
         epoch_ms: int,
         deadline: Deadline | None = None,
+        completion: Completion | None = None,
     ) -> None:
+        """Writes the calculation once; with `completion`, in one transaction with the answer
+        on the request's idempotency key (HistoryUnavailable, and nothing written, if the
+        request no longer holds the key)."""
         item = {
             "pk": {"S": _partition(caller)},
             "sk": {"S": _sort_key(epoch_ms, calculation.id)},
-            EXPIRES_AT: {"N": str(epoch_ms // 1000 + self._retention_s)},
+            EXPIRES_AT: self._expires_at(epoch_ms),
             "id": {"S": calculation.id},
             "operation": {"S": calculation.operation.value},
             "a": {"S": str(calculation.a)},
@@ -265,6 +377,9 @@ class HistoryStore:
             "result": {"S": str(calculation.result)},
             "timestamp": {"S": calculation.timestamp},
         }
+        if completion is not None:
+            self._record_with(item, completion, deadline)
+            return
         try:
             # The condition makes a retry of a put that did land (its answer lost) harmless.
             self._call(
@@ -278,6 +393,43 @@ class HistoryStore:
             if _error_code(error) == "ConditionalCheckFailedException":
                 return  # already recorded by an earlier attempt of this same request
             _refused(error)
+
+    def _record_with(
+        self, item: dict[str, Any], completion: Completion, deadline: Deadline | None
+    ) -> None:
+        """The record and the answer on its key, in one transaction."""
+        try:
+            self._call(
+                "transact_write_items",
+                deadline,
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": item,
+                            "ConditionExpression": "attribute_not_exists(sk)",
+                        }
+                    },
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": self._completed_item(completion),
+                            **self._held_condition(completion.claim),
+                            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                        }
+                    },
+                ],
+            )
+        except ClientError as error:
+            if _error_code(error) != "TransactionCanceledException":
+                _refused(error)
+            reasons = cast(dict[str, Any], error.response).get("CancellationReasons", [])
+            key_now = reasons[1].get("Item", {}) if len(reasons) == 2 else {}
+            if key_now.get("holder", {}).get("S") == completion.claim.holder and (
+                key_now.get("state", {}).get("S") == COMPLETED
+            ):
+                return  # written by an earlier attempt of this same transaction
+            raise HistoryUnavailable(f"idempotency key lost before the write: {error}") from error
 
     def recent(
         self,
@@ -323,6 +475,13 @@ def _refused(error: ClientError) -> NoReturn:
         # Retry-After would have clients retry it forever.
         raise error
     raise HistoryUnavailable(str(error)) from error
+
+
+def _held(item: dict[str, Any]) -> Held:
+    answer = None
+    if item.get("state", {}).get("S") == COMPLETED:
+        answer = Answer(int(item["status"]["N"]), item["body"]["S"])
+    return Held(item.get("fingerprint", {}).get("S", ""), answer)
 
 
 def _to_calculation(item: dict[str, Any]) -> Calculation:

@@ -15,20 +15,10 @@ from lambda_http.router import Request, Response, Router, ok
 def serve_calculation(
     app: Router, route: Route, operation: Operation, store: Callable[[], HistoryStore]
 ) -> None:
-    """Serves `route` (a `POST` declared with an `Operands` body): validates `{"a", "b"}`,
-    calculates, records, answers."""
+    """Serves `route` (a `POST` declared with an `Operands` body, and as writing): validates
+    `{"a", "b"}`, calculates, records, answers. The store keeps its idempotency keys."""
 
-    @app.serves(route)
+    @app.serves(route, idempotency=store)
     def calculation(request: Request) -> Response:
         operands = request.body(Operands)
-        return ok(
-            calculate_and_record(
-                store(),
-                request.caller,
-                operation,
-                operands,
-                request.id,
-                request.epoch_ms,
-                request.deadline(),
-            )
-        )
+        return ok(calculate_and_record(store(), request, operation, operands))

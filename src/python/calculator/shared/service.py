@@ -9,20 +9,17 @@ from calculator.shared.history import HistoryStore
 from calculator.shared.models import Calculation, CalculationResult, HistoryPage, Operands
 from lambda_http.budget import Deadline
 from lambda_http.identity import Caller
+from lambda_http.router import Request
 
 
 def calculate_and_record(
-    store: HistoryStore,
-    caller: Caller,
-    operation: Operation,
-    operands: Operands,
-    request_id: str,
-    epoch_ms: int,
-    deadline: Deadline,
+    store: HistoryStore, request: Request, operation: Operation, operands: Operands
 ) -> CalculationResult:
-    """The result is returned only once it is in history (HistoryUnavailable otherwise)."""
+    """The result is returned only once it is in history (HistoryUnavailable otherwise); with
+    an Idempotency-Key, the answer is written with it, for a repeat of the request."""
+    epoch_ms = request.epoch_ms
     calculation = Calculation(
-        id=request_id,
+        id=request.id,
         operation=operation,
         a=operands.a,
         b=operands.b,
@@ -31,14 +28,17 @@ def calculate_and_record(
             timespec="milliseconds"
         ),
     )
-    store.record(caller, calculation, epoch_ms, deadline)
-    return {
+    result: CalculationResult = {
         "operation": operation,
         "a": calculation.a,
         "b": calculation.b,
         "result": calculation.result,
         "id": calculation.id,
     }
+    store.record(
+        request.caller, calculation, epoch_ms, request.deadline(), request.completion(result)
+    )
+    return result
 
 
 def list_history(

@@ -34,12 +34,26 @@ GATEWAY_ANSWERS = {
 FUNCTION_ANSWERS = {
     HTTPStatus.BAD_REQUEST: "The request is invalid: `errors` names each field and its problem",
     HTTPStatus.UNAUTHORIZED: "The function found no verified caller",
+    HTTPStatus.CONFLICT: "A request with this `Idempotency-Key` is in progress: retry after "
+    "`Retry-After` s",
     HTTPStatus.REQUEST_ENTITY_TOO_LARGE: "The body is larger than the function accepts",
     HTTPStatus.UNSUPPORTED_MEDIA_TYPE: "The body is not JSON (Content-Type, charset or encoding)",
+    HTTPStatus.UNPROCESSABLE_ENTITY: "This `Idempotency-Key` was sent with another request",
     HTTPStatus.INTERNAL_SERVER_ERROR: "The function failed unexpectedly: quote `requestId`",
     HTTPStatus.SERVICE_UNAVAILABLE: "A dependency is unavailable: retry after `Retry-After` s",
 }
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+class Header(Protocol):
+    """A request header a route reads (lambda_http.declaration.Header)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def schema(self) -> Mapping[str, object]: ...
 
 
 class Declared(Protocol):
@@ -61,6 +75,7 @@ class Declared(Protocol):
     def response(self) -> object: ...
 
     def answers(self) -> Mapping[HTTPStatus, tuple[str, ...]]: ...
+    def headers(self) -> Sequence[Header]: ...
 
 
 class DeclaredApi(Protocol):
@@ -190,9 +205,15 @@ def build(api: DeclaredApi, template: dict[str, Any] | None = None) -> dict[str,
             "summary": d.summary,
             "tags": [served_by[service_spec.Route(d.method, d.path)]],
         }
+        parameters = [
+            {"name": h.name, "in": "header", "required": False, "description": h.description}
+            | {"schema": dict(h.schema)}
+            for h in d.headers()
+        ]
         if d.query is not None:
-            query = schema_of[(id(d.query), "validation")]
-            operation["parameters"] = _parameters(query, components)
+            parameters += _parameters(schema_of[(id(d.query), "validation")], components)
+        if parameters:
+            operation["parameters"] = parameters
         if d.body is not None:
             operation["requestBody"] = {
                 "required": True,

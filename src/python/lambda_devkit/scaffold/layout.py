@@ -31,6 +31,7 @@ class Layout:
     tests_dir: Path  # e.g. tests/calculator/functions
     shared_dir: Path  # e.g. src/python/calculator/shared
     api: str  # the HttpApi resource's logical id
+    table: str | None  # the one DynamoDB table's logical id (None: none, or more than one)
 
     @property
     def declaration(self) -> Path:
@@ -80,12 +81,14 @@ def layout(template: dict[str, Any]) -> Layout:
     apis = [name for name, r in template["Resources"].items() if r.get("Type") == HTTP_API]
     if len(apis) != 1:
         raise Refused(f"{sam.TEMPLATE}: expected one {HTTP_API} resource, found {len(apis)}")
+    tables = [t.resource for t in service_spec.tables(template)]
     return Layout(
         package=package,
         functions_dir=functions_dir,
         tests_dir=Path("tests") / package_dir.relative_to(service_spec.SOURCE_ROOT) / "functions",
         shared_dir=package_dir / "shared",
         api=apis[0],
+        table=tables[0] if len(tables) == 1 else None,
     )
 
 

@@ -97,8 +97,10 @@ class NewFunction:
             "constant": self.constant,
             "method_lower": self.method.lower(),
             "operation_id": default_operation_id(self.method, self.path),
-            # A POST reads the calculation routes' body, which the generated handler echoes.
-            "body": "\n    body=Operands," if self.method == "POST" else "",
+            # A POST reads the calculation routes' body, which the generated handler echoes,
+            # and writes: it takes an Idempotency-Key, kept in the table (lambda_http.idempotency).
+            "body": "\n    body=Operands,\n    writes=True," if self.method == "POST" else "",
+            "policies": POST_POLICIES.format(table=where.table) if self.method == "POST" else "",
             "pascal": self.pascal,
             "method": self.method,
             "path": self.path,
@@ -109,6 +111,16 @@ class NewFunction:
             "dist_dir": where.dist_dir(self.name),
             "request_id": f"{self.name[:12]}-0000001",
         }
+
+
+# What a POST's idempotency keys need of the table: each claim, completion and release is a
+# conditional put.
+POST_POLICIES = """
+    Policies:
+      - Statement:
+          - Effect: Allow
+            Action: [dynamodb:PutItem]
+            Resource: !GetAtt {table}.Arn"""
 
 
 def event_source(new: NewFunction, where: Layout) -> str:
@@ -134,6 +146,11 @@ def check(root: Path, new: NewFunction, template: dict[str, Any], where: Layout)
         )
     if new.method not in ("GET", "POST"):
         raise Refused(f"{new.method!r} is not a method the scaffold writes: GET or POST")
+    if new.method == "POST" and where.table is None:
+        raise Refused(
+            f"{sam.TEMPLATE}: a POST keeps its idempotency keys in the service's table, and the "
+            "template has no single AWS::DynamoDB::Table"
+        )
     if not PATH.fullmatch(new.path):
         raise Refused(f"{new.path!r} is not a path: /segment[/segment...], lower case")
     existing = service_spec.functions(template)

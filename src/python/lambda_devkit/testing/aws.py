@@ -2,13 +2,15 @@
 
 `MotoServer` (lambda_devkit.moto_server) is moto's HTTP server on 127.0.0.1; the tables on it
 are the template's (`create_tables`). `FaultProxy` sits between a client and the server and
-answers chosen DynamoDB operations with the errors AWS sends when it throttles.
+answers chosen DynamoDB operations with the errors AWS sends when it throttles, loses their
+answers after the write, or holds them until the test lets them through.
 """
 
 from __future__ import annotations
 
 import http.client
 import itertools
+import json
 import socket
 import threading
 from collections.abc import Iterator
@@ -86,9 +88,30 @@ INVALID = (
 )
 
 
+# The IAM action each kind of action in a transaction needs: a transaction is no action of its own.
+TRANSACTION_ACTIONS = {
+    "Put": "PutItem",
+    "Update": "UpdateItem",
+    "Delete": "DeleteItem",
+    "ConditionCheck": "ConditionCheckItem",
+}
+
+
+def iam_actions(target: str, body: bytes) -> list[str]:
+    """The IAM actions a DynamoDB request (its X-Amz-Target and body) needs: its operation's,
+    or for TransactWriteItems, those of the actions inside it."""
+    operation = target.rpartition(".")[2]
+    if operation != "TransactWriteItems":
+        return [f"dynamodb:{operation}"]
+    items = json.loads(body).get("TransactItems", [])
+    return [f"dynamodb:{TRANSACTION_ACTIONS[kind]}" for item in items for kind in item]
+
+
 class FaultProxy:
-    """An HTTP proxy to `upstream` that answers the next `throttle` calls of `operation` with
-    `fault` (by default DynamoDB's throttling error)."""
+    """An HTTP proxy to `upstream`. The next `throttle` calls of `operation` are answered with
+    `fault` (by default DynamoDB's throttling error); the next `drop` calls of it are forwarded
+    and their answer never sent (the write lands, the client sees the connection close); while
+    `hold` is set, calls of it wait for it (`arrived` says one is waiting) before going on."""
 
     def __init__(self, upstream: str) -> None:
         self.upstream = upstream.removeprefix("http://")
@@ -96,6 +119,10 @@ class FaultProxy:
         self.fault = THROTTLED
         self.throttle = 0
         self.throttled = 0
+        self.drop = 0
+        self.dropped = 0
+        self.hold: threading.Event | None = None
+        self.arrived = threading.Event()
         self.forwarded = 0
         # Every DynamoDB operation that reached the proxy, as IAM names it (dynamodb:PutItem).
         self.operations: list[str] = []
@@ -107,17 +134,25 @@ class FaultProxy:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 target = self.headers.get("X-Amz-Target", "")
                 with proxy._lock:
-                    proxy.operations.append("dynamodb:" + target.rpartition(".")[2])
+                    proxy.operations += iam_actions(target, body)
                 if proxy._take_fault(target):
                     self._reply(400, proxy.fault, "application/x-amz-json-1.0")
                     return
+                hold = proxy.hold
+                if hold is not None and target.endswith(f".{proxy.operation}"):
+                    proxy.arrived.set()
+                    hold.wait(PATIENT.read_s)
                 connection = http.client.HTTPConnection(proxy.upstream, timeout=PATIENT.read_s)
                 headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
                 connection.request("POST", self.path, body=body, headers=headers)
                 response = connection.getresponse()
+                answer = response.read()
                 with proxy._lock:
                     proxy.forwarded += 1
-                self._reply(response.status, response.read(), response.getheader("Content-Type"))
+                if proxy._take_drop(target):
+                    self.close_connection = True  # the write is done; its answer is lost
+                    return
+                self._reply(response.status, answer, response.getheader("Content-Type"))
 
             def _reply(self, status: int, body: bytes, content_type: str | None) -> None:
                 self.send_response(status)
@@ -142,6 +177,14 @@ class FaultProxy:
             if target.endswith(f".{self.operation}") and self.throttle > 0:
                 self.throttle -= 1
                 self.throttled += 1
+                return True
+            return False
+
+    def _take_drop(self, target: str) -> bool:
+        with self._lock:
+            if target.endswith(f".{self.operation}") and self.drop > 0:
+                self.drop -= 1
+                self.dropped += 1
                 return True
             return False
 

@@ -35,6 +35,14 @@ def without_caller(event: dict[str, Any]) -> dict[str, Any]:
     return {**event, "requestContext": context}
 
 
+def with_key(event: dict[str, Any], key: str, request_id: str) -> dict[str, Any]:
+    """`event` sent with `Idempotency-Key: key`, as the request `request_id`: what API Gateway
+    delivers for each attempt of a client that retries with the same key (a request id each)."""
+    headers = {**(event.get("headers") or {}), "idempotency-key": key}
+    context = {**event["requestContext"], "requestId": request_id}
+    return {**event, "headers": headers, "requestContext": context}
+
+
 def request_event(method: str, path: str, body: str | None = None) -> dict[str, Any]:
     """An event for `method path` with `body`, from the template's first function's fixture:
     what the plumbing's tests send to routes of their own, naming no function of the service
