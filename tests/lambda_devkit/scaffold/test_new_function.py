@@ -226,11 +226,19 @@ def test_adding_then_removing_a_function_gives_back_every_file(tmp_path: Path) -
     assert [p for p in before if before[p] != after[p]] == []
 
 
+# A function the tree deploys, and its route: whichever the template has (a fork removes add).
+TAKEN = service_spec.functions()[0]
+TAKEN_ROUTE = TAKEN.routes[0]
+
+
 @pytest.mark.parametrize(
     ("new", "refusal"),
     [
-        (NewFunction("add", "GET", "/sum"), "a function 'add' exists already"),
-        (NewFunction("total", "POST", "/add"), "POST /add is add's route already"),
+        (NewFunction(TAKEN.name, "GET", "/sum"), f"a function '{TAKEN.name}' exists already"),
+        (
+            NewFunction("total", TAKEN_ROUTE.method, TAKEN_ROUTE.path),
+            f"{TAKEN_ROUTE} is {TAKEN.name}'s route already",
+        ),
         (NewFunction("Total", "GET", "/total"), "'Total' is not a function name"),
         (NewFunction("import", "GET", "/import"), "'import' is not a function name"),
         (NewFunction("total", "GET", "total"), "'total' is not a path"),
