@@ -198,6 +198,18 @@ def test_a_reformatted_and_reordered_template_is_edited_as_well(tmp_path: Path) 
     assert sam.load(root / TEMPLATE) == before
 
 
+def test_the_prelude_list_is_written_as_ruff_formats_it(tmp_path: Path) -> None:
+    # A fork that removes every example keeps one function: a one-name tuple stays on one line.
+    root = scratch_copy(tmp_path)
+    prelude.write_functions(root, ["only"])
+    assert f'\n{prelude.FUNCTIONS_NAME} = ("only",)\n' in (root / PRELUDE).read_text()
+    prelude.write_functions(root, ["only", "other"])
+    assert (
+        f'{prelude.FUNCTIONS_NAME} = (\n    "only",\n    "other",\n)\n'
+        in (root / PRELUDE).read_text()
+    )
+
+
 def test_a_reformatted_prelude_is_edited_as_well(tmp_path: Path) -> None:
     root = scratch_copy(tmp_path)
     path = root / PRELUDE
