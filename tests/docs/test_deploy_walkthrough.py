@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from lambda_devkit import service_spec
 from lambda_devkit import template as sam
 from lambda_devkit.docs_steps import Section, section
 
@@ -79,5 +80,9 @@ def test_the_log_groups_and_stack_it_names_are_the_default_stages(
         for r in template["Resources"].values()
         if r["Type"] == "AWS::Logs::LogGroup"
     }
+    # The page says each function logs to /aws/lambda/calculator-<Stage>-<function>, and tails
+    # one such group (the calculator's add: a fork that removes it still has the pattern).
+    pattern = f"/aws/lambda/calculator-{stage.group(1)}-"
+    assert groups == {pattern + f.name for f in service_spec.functions(template)}
     tailed = re.findall(r"aws logs tail (\S+)", text)
-    assert tailed and set(tailed) <= groups, (tailed, groups)
+    assert tailed and all(re.fullmatch(re.escape(pattern) + r"\w+", g) for g in tailed), tailed
