@@ -58,8 +58,10 @@ def broken(
 def test_an_alarm_that_notifies_nobody_is_caught(
     deployed: tuple[dict[str, Any], dict[str, str]],
 ) -> None:
-    assert broken(deployed, "AddErrorsAlarm", AlarmActions=[]) == [
-        "alarm calculator-rehearsal-add-errors notifies nobody"
+    function = service_spec.functions()[0]  # whichever the template deploys first
+    alarm = function.resource.removesuffix("Function") + "ErrorsAlarm"
+    assert broken(deployed, alarm, AlarmActions=[]) == [
+        f"alarm calculator-rehearsal-{function.name}-errors notifies nobody"
     ]
 
 
