@@ -274,7 +274,8 @@ def scratch(keep: Path | None) -> Iterator[Path]:
         keep.mkdir(parents=True, exist_ok=False)
         yield keep
         return
-    with tempfile.TemporaryDirectory(prefix="docs-steps-") as tmp:
+    # pantsd may still be writing its last files as the copy goes.
+    with tempfile.TemporaryDirectory(prefix="docs-steps-", ignore_cleanup_errors=True) as tmp:
         yield Path(tmp) / "calculator"
 
 
