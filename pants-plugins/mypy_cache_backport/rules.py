@@ -13,10 +13,10 @@ backport replaces that module's `dedent` with one that adds the same line.
 
 One deliberate divergence: the script names the cache directory after a hash of the build root,
 and the script is an input of the mypy process, so each checkout path was a different process
-to a shared remote cache: `check` never hit it from another checkout (README, "Share the build
-cache"). The backport names the directory `any-checkout` instead. Sharing mypy's cache between
-checkouts is safe: every run is in a fresh sandbox anyway, and mypy validates cache entries
-against the sources' hashes.
+to a shared remote cache: `check` never hit it from another checkout (docs/remote-cache.md,
+"What keeps the cache shareable"). The backport names the directory `any-checkout` instead.
+Sharing mypy's cache between checkouts is safe: every run is in a fresh sandbox anyway, and
+mypy validates cache entries against the sources' hashes.
 """
 
 from __future__ import annotations

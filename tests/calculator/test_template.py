@@ -101,13 +101,10 @@ def test_functions_in_build_files_and_template_are_the_same() -> None:
 
 
 def test_artifact_paths_must_point_into_dist(tmp_path: Path) -> None:
+    function = service_spec.functions()[0]  # whichever the template deploys first
     broken = tmp_path / "template.yaml"
-    broken.write_text(
-        sam.TEMPLATE.read_text().replace(
-            "../dist/src.python.calculator.functions.add/lambda.zip", "./add"
-        )
-    )
-    with pytest.raises(ValueError, match=r"AddFunction\.CodeUri"):
+    broken.write_text(sam.TEMPLATE.read_text().replace(f"../dist/{function.built}", "./elsewhere"))
+    with pytest.raises(ValueError, match=rf"{function.resource}\.CodeUri"):
         sam.artifacts(sam.load(broken))
 
 

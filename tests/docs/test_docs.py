@@ -10,7 +10,11 @@ import pytest
 
 ROOT = Path()
 # What a link may point at must be in the sandbox: the `docs` target and this test's BUILD.
-PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+PAGES = [
+    ROOT / "README.md",
+    *sorted((ROOT / "docs").rglob("*.md")),
+    ROOT / "pants-plugins" / "README.md",
+]
 FENCE = re.compile(r"^\s{0,3}(```|~~~)")
 HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
 INLINE_LINK = re.compile(r"!?\[(?:[^\]\\]|\\.)*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
@@ -135,6 +139,7 @@ def site(tmp_path: Path) -> Path:
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "guide.md").write_text(
         "# Guide\n\n## Bodies are JSON, however they travel\n\n## `serve` options\n\n"
+        "## `aws_lambda_backport`: what_it_does\n\n"
         "## Steps\n\n## Steps\n\n```\n## not a heading\n```\n"
     )
     return tmp_path
@@ -149,6 +154,7 @@ def test_links_and_anchors_that_resolve_pass(site: Path) -> None:
     markdown = (
         "[a](docs/guide.md) [b](docs/guide.md#bodies-are-json-however-they-travel) "
         "[c](docs/guide.md#serve-options) [d](docs/guide.md#steps-1) [e](#top) [f](docs/)\n"
+        "[u](docs/guide.md#aws_lambda_backport-what_it_does)\n"
         "[g](https://example.com/nowhere) `[h](not/a/link.md)`\n\n# Top\n"
     )
     assert check(site, markdown) == []

@@ -6,7 +6,7 @@ name and keys (a fork renames or adds tables in the template, never here).
 Pants' BUILD files are the build-time truth (what `./pants package ::` writes), checked equal
 to the template by tests/calculator/test_template.py. Everything else (smoke, property and import tests,
 the cold-start benchmark, the rehearsal, the local server) derives its lists from here, so a
-new function is in all of them the moment it is in the template; see README "Architecture".
+new function is in all of them the moment it is in the template; see docs/architecture.md, "One fact, one place".
 """
 
 from __future__ import annotations

@@ -92,7 +92,7 @@ def test_a_bad_retention_setting_stops_init_naming_it(text: str) -> None:
 
 
 def test_the_session_knows_only_our_services_and_botocore_ships_them() -> None:
-    # Told, not listed (README, Cold start): any other service fails by name, at creation.
+    # Told, not listed (docs/decisions/0004): any other service fails by name, at creation.
     session = botocore_session()
     assert session.get_available_services() == ["dynamodb"]
     session.create_client("dynamodb", region_name="us-east-1").close()

@@ -73,14 +73,20 @@ def test_every_route_needs_a_jwt_and_answers_every_status(document: dict[str, An
             assert list(response["content"]) == ["application/json"], (name, status)
 
 
-def test_bodies_and_parameters_carry_their_bounds(document: dict[str, Any]) -> None:
+def test_the_operands_carry_their_bounds(document: dict[str, Any]) -> None:
     schemas = document["components"]["schemas"]
     operands = schemas["Operands"]
     assert operands["required"] == ["a", "b"] and operands["additionalProperties"] is False
     assert operands["properties"]["a"]["type"] == "number"
     assert operands["properties"]["a"]["x-maxDigits"] == 1000
     assert operands["properties"]["a"]["x-maxExponent"] == 1000
-    parameters = {p["name"]: p for p in operations(document)["GET /history"]["parameters"]}
+
+
+def test_the_history_query_carries_its_bounds(document: dict[str, Any]) -> None:
+    found = operations(document)
+    if "GET /history" not in found:
+        pytest.skip("the calculator's history route is not deployed (a fork removes it)")
+    parameters = {p["name"]: p for p in found["GET /history"]["parameters"]}
     assert parameters["limit"]["schema"] == {
         "default": 20,
         "maximum": 100,

@@ -1,7 +1,8 @@
 """The fuzzer's response check reads answers with exact numbers (fuzz_hooks.py): an exact answer
 beyond a double's range conforms to the document, and a real schema violation still fails.
 
-Run in the fuzzer's own environment (the schemathesis PEX CI runs), on the committed document:
+Run in the fuzzer's own environment (the schemathesis PEX CI runs), on a document of its own
+with a calculation's answer as the calculator's declares it (a fork may have no such route):
 the check is Schemathesis' own response schema check, with the hooks loaded as fuzz.sh loads
 them.
 """
@@ -18,7 +19,38 @@ from lambda_devkit.testing.dist import packaged
 
 SCHEMATHESIS = Path("src.python.lambda_devkit.openapi/schemathesis.pex")
 HOOKS = Path("src/python/lambda_devkit/openapi/fuzz_hooks.py")
-DOCUMENT = Path("docs/openapi.json")
+NUMBER = {"type": "number"}
+# One route answering a calculation, its schema as docs/openapi.json gives CalculationResult.
+DOCUMENT = {
+    "openapi": "3.1.0",
+    "info": {"title": "exact numbers", "version": "1.0.0"},
+    "paths": {
+        "/calculation": {
+            "post": {
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "operation": {"type": "string"},
+                                        "a": NUMBER,
+                                        "b": NUMBER,
+                                        "result": NUMBER,
+                                        "id": {"type": "string"},
+                                    },
+                                    "required": ["operation", "a", "b", "result", "id"],
+                                }
+                            }
+                        },
+                    }
+                }
+            }
+        }
+    },
+}
 
 # What the service answers for 1.7976931348623157e308 x -98944592051829: every digit, and an
 # exponent no double has (Python's json reads it as -inf).
@@ -43,10 +75,10 @@ import importlib.util, json, sys
 import requests
 import schemathesis
 document, hooks, answers = json.load(open(sys.argv[1])), sys.argv[2], json.loads(sys.argv[3])
-operation = schemathesis.openapi.from_dict(document)["/multiply"]["POST"]
+operation = schemathesis.openapi.from_dict(document)["/calculation"]["POST"]
 
 def checked(body):
-    request = requests.Request("POST", "http://127.0.0.1/multiply").prepare()
+    request = requests.Request("POST", "http://127.0.0.1/calculation").prepare()
     response = schemathesis.Response(
         status_code=200, headers={"content-type": ["application/json"]},
         content=body.encode(), request=request, elapsed=0.0, verify=True,
@@ -66,14 +98,16 @@ print(json.dumps(results))
 """
 
 
-def test_exact_answers_conform_and_real_violations_still_fail() -> None:
+def test_exact_answers_conform_and_real_violations_still_fail(tmp_path: Path) -> None:
+    document = tmp_path / "openapi.json"
+    document.write_text(json.dumps(DOCUMENT))
     completed = subprocess.run(
         [
             sys.executable,
             str(packaged(SCHEMATHESIS)),
             "-c",
             SCRIPT,
-            str(DOCUMENT),
+            str(document),
             str(HOOKS),
             json.dumps(ANSWERS),
         ],

@@ -205,6 +205,18 @@ def test_a_reformatted_and_reordered_template_is_edited_as_well(tmp_path: Path) 
     assert sam.load(root / TEMPLATE) == before
 
 
+def test_the_prelude_list_is_written_as_ruff_formats_it(tmp_path: Path) -> None:
+    # A fork that removes every example keeps one function: a one-name tuple stays on one line.
+    root = scratch_copy(tmp_path)
+    prelude.write_functions(root, ["only"])
+    assert f'\n{prelude.FUNCTIONS_NAME} = ("only",)\n' in (root / PRELUDE).read_text()
+    prelude.write_functions(root, ["only", "other"])
+    assert (
+        f'{prelude.FUNCTIONS_NAME} = (\n    "only",\n    "other",\n)\n'
+        in (root / PRELUDE).read_text()
+    )
+
+
 def test_a_reformatted_prelude_is_edited_as_well(tmp_path: Path) -> None:
     root = scratch_copy(tmp_path)
     path = root / PRELUDE
@@ -233,11 +245,19 @@ def test_adding_then_removing_a_function_gives_back_every_file(tmp_path: Path) -
     assert [p for p in before if before[p] != after[p]] == []
 
 
+# A function the tree deploys, and its route: whichever the template has (a fork removes add).
+TAKEN = service_spec.functions()[0]
+TAKEN_ROUTE = TAKEN.routes[0]
+
+
 @pytest.mark.parametrize(
     ("new", "refusal"),
     [
-        (NewFunction("add", "GET", "/sum"), "a function 'add' exists already"),
-        (NewFunction("total", "POST", "/add"), "POST /add is add's route already"),
+        (NewFunction(TAKEN.name, "GET", "/sum"), f"a function '{TAKEN.name}' exists already"),
+        (
+            NewFunction("total", TAKEN_ROUTE.method, TAKEN_ROUTE.path),
+            f"{TAKEN_ROUTE} is {TAKEN.name}'s route already",
+        ),
         (NewFunction("Total", "GET", "/total"), "'Total' is not a function name"),
         (NewFunction("import", "GET", "/import"), "'import' is not a function name"),
         (NewFunction("total", "GET", "total"), "'total' is not a path"),

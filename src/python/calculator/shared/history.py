@@ -223,7 +223,7 @@ class HistoryStore:
         if not table_name:
             raise RuntimeError(f"{TABLE_NAME_ENV} is not set: the function cannot find its table")
         # botocore, not boto3: a client is all we need, and `import boto3` also imports
-        # s3transfer (README, "Cold start"). One session, so later clients (other timeouts)
+        # s3transfer (docs/decisions/0003). One session, so later clients (other timeouts)
         # reuse the service model it has loaded.
         session = botocore_session()
 

@@ -29,7 +29,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from lambda_devkit.bench.inner_loop import copy_working_tree, stop_pantsd
+from lambda_devkit.worktree import copy_working_tree, stop_pantsd
 
 # Pants' summary: one line per test process that ran; a cached one has no "in N s".
 RAN = re.compile(r"^✓ (\S+?):\S+(?: and (\d+) other files?)? succeeded in ([0-9.]+)s\.?$", re.M)

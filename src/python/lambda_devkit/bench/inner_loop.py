@@ -61,13 +61,14 @@ import time
 import tomllib
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from lambda_devkit import service_spec
 from lambda_devkit import template as sam
 from lambda_devkit.scaffold.layout import layout
+from lambda_devkit.worktree import copy_working_tree, stop_pantsd
 
 # The shared module the "edit shared" scenarios edit: the logic every handler calls (what the
 # routes do), the service's most edited module.
@@ -210,22 +211,6 @@ def pants_named_caches() -> Path:
     return Path(cache_home).expanduser() / "pants" / "named_caches"
 
 
-def copy_working_tree(repo: Path, dest: Path) -> None:
-    """Tracked and untracked (not ignored) files: the tree as you have it, without dist/ or caches."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=repo,
-        capture_output=True,
-        check=True,
-    ).stdout.split(b"\0")
-    for name in filter(None, listed):
-        source = repo / os.fsdecode(name)
-        if source.is_file():
-            target = dest / os.fsdecode(name)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)
-
-
 def pants_env() -> dict[str, str]:
     """The developer's setting: pantsd on, pants.toml alone (CI's overrides turn pantsd off)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PANTS_")}
@@ -236,12 +221,6 @@ def pants_env() -> dict[str, str]:
     if "PANTS_LOCAL_STORE_DIR" in os.environ:
         env["PANTS_LOCAL_STORE_DIR"] = os.environ["PANTS_LOCAL_STORE_DIR"]
     return env
-
-
-def stop_pantsd(clone: Path) -> None:
-    for pid_file in clone.glob(".pids/*/pantsd/pid"):
-        with suppress(ValueError, ProcessLookupError):
-            os.kill(int(pid_file.read_text().strip()), signal.SIGTERM)
 
 
 @dataclass

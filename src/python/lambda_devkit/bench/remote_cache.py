@@ -34,7 +34,8 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from lambda_devkit.bench.inner_loop import copy_working_tree, zip_digests
+from lambda_devkit.bench.inner_loop import zip_digests
+from lambda_devkit.worktree import copy_working_tree
 
 GOALS = ("package", "test", "check", "::")
 SERVER = "infra/remote-cache/server.sh"

@@ -58,7 +58,13 @@ def write_functions(root: Path, names: list[str]) -> None:
     # ast's offsets are in UTF-8 bytes within a line.
     start = sum(len(line.encode()) for line in lines[: value.lineno - 1]) + value.col_offset
     end = sum(len(line.encode()) for line in lines[: value.end_lineno - 1]) + value.end_col_offset
-    rendered = "(\n" + "".join(f'    "{name}",\n' for name in sorted(set(names))) + ")"
+    ordered = sorted(set(names))
+    # As ruff formats it: one name a line, but a lone name's comma makes the tuple, so ruff keeps
+    # a one-name tuple on one line.
+    if len(ordered) == 1:
+        rendered = f'("{ordered[0]}",)'
+    else:
+        rendered = "(\n" + "".join(f'    "{name}",\n' for name in ordered) + ")"
     encoded = source.encode()
     path.write_bytes(encoded[:start] + rendered.encode() + encoded[end:])
     if sorted(set(names)) != functions(root):

@@ -203,8 +203,8 @@ def test_a_base64_body_is_held_to_the_size_limit_once_decoded(
 def test_unknown_route_is_404_and_wrong_method_405(
     api_event: EventFactory, lambda_context: LambdaContext
 ) -> None:
-    event = api_event("add", rawPath="/subtract")
-    event["requestContext"]["http"]["path"] = "/subtract"
+    event = api_event("add", rawPath="/undeclared")
+    event["requestContext"]["http"]["path"] = "/undeclared"
     assert call(event, lambda_context)[0] == 404
     event = api_event("add")
     event["requestContext"]["http"]["method"] = "GET"
