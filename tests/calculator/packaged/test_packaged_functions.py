@@ -188,8 +188,9 @@ def fresh_runs(
             if kind == "metrics":  # its event twice, then a method its route does not take
                 events = [load_event(case), load_event(case), bad_method_event(case)]
                 return container(root, case, both, env, tables, opt), events
-            if kind == "refused":
-                return container(root, case, both, down, tables, opt), [load_event(case)]
+            if kind == "refused":  # keyed: a route that writes uses the store for the key
+                keyed = with_key(load_event(case), f"refused-{case}", f"refused-{case}")
+                return container(root, case, both, down, tables, opt), [keyed]
             (layer,) = [REQUIREMENTS_LAYER] if case == "without-shared-layer" else [SHARED_LAYER]
             return container(root, LAYERLESS, [layer], env, tables, unpacked[layer]), [
                 load_event(LAYERLESS)
@@ -391,7 +392,8 @@ def test_the_packaged_zip_prints_valid_emf_counting_each_request_and_one_cold_st
 def test_a_store_that_refuses_connections_is_a_metric_of_its_own(
     fresh_runs: dict[tuple[str, str], Future[Run]], function: service_spec.Function
 ) -> None:
-    # A fresh container whose store endpoint refuses connections, invoked with its event once.
+    # A fresh container whose store endpoint refuses connections, invoked once with its event
+    # and an Idempotency-Key.
     statuses, documents = emf_of(fresh_runs["refused", function.name].result())
     assert statuses == [503]
     (failed,) = with_metric(documents, "Requests")

@@ -1,7 +1,9 @@
 """The packaged zips against a store that has hung, started now and checked later.
 
-Each function that uses a table is invoked once, in a container of the emulator with the
-template's timeout and memory and its own environment, while its store endpoint accepts
+Each function that uses a table is invoked once with its event and an Idempotency-Key (so a
+route that writes uses the store for the key, whatever its own code does), in a container of
+the emulator with the template's timeout and memory and its own environment, while its store
+endpoint accepts
 connections and never answers (lambda_devkit.testing.aws.silent_store): it answers 503 with
 Retry-After itself, once its time budget is spent. That is seconds in which the test process
 waits and does nothing else, so the invocations run in the background from the start of the
@@ -26,6 +28,7 @@ from lambda_devkit.emulator.container import Container, Result
 from lambda_devkit.emulator.sandbox import Sandbox
 from lambda_devkit.testing.aws import FAKE_CREDENTIALS, REGION, silent_store
 from lambda_devkit.testing.dist import packaged
+from lambda_devkit.testing.events import with_key
 
 # Functions that touch the table, which a hung store holds up.
 TABLE_FUNCTIONS = [f.name for f in service_spec.functions() if f.table_actions]
@@ -71,7 +74,7 @@ def hung_store(root: Path, opt: Path) -> Iterator[HungStore]:
 
         def invoke(name: str) -> Result:
             event: Any = json.loads(service_spec.function(name).event.read_text())
-            return containers[name].invoke(event)
+            return containers[name].invoke(with_key(event, f"hung-{name}", f"hung-{name}"))
 
         answers = {name: pool.submit(invoke, name) for name in TABLE_FUNCTIONS}
         try:
