@@ -401,7 +401,8 @@ def test_a_store_that_refuses_connections_is_a_metric_of_its_own(
     assert emf.dimensions(failed)["outcome"] == "5xx"
 
 
-# The idempotency checks go through the calculation function the service's tests use.
+# The idempotency checks go through the calculation function the service's tests use, and read
+# history: calculator examples, like the end-to-end checks above (`examples`).
 WRITES = "add"
 
 
@@ -429,6 +430,7 @@ def faults(recorder: FaultProxy) -> Iterator[FaultProxy]:
         recorder.arrived.clear()
 
 
+@examples
 def test_a_repeat_with_the_same_key_gets_the_first_answer_and_history_one_record(
     containers: dict[str, Container],
 ) -> None:
@@ -450,6 +452,7 @@ def test_a_repeat_with_the_same_key_gets_the_first_answer_and_history_one_record
     assert recorded_ids(history, "idem-alice") == ["alice-1"]
 
 
+@examples
 def test_a_repeat_while_the_first_is_in_flight_is_a_409_and_one_record(
     tmp_path: Path,
     containers: dict[str, Container],
@@ -477,6 +480,7 @@ def test_a_repeat_while_the_first_is_in_flight_is_a_409_and_one_record(
     assert recorded_ids(containers["history"], "idem-carol") == ["carol-1"]
 
 
+@examples
 def test_a_lost_answer_is_recovered_by_retrying_with_the_same_key(
     containers: dict[str, Container], faults: FaultProxy
 ) -> None:
