@@ -184,19 +184,26 @@ def retry_after_503(status: int, headers: dict[str, str]) -> bool:
 
 
 def descendants(pid: int) -> set[int]:
-    """Every process below `pid`, from /proc's children lists."""
+    """Every process below `pid`, from each process's parent in /proc/*/stat.
+
+    Not from /proc/PID/task/*/children: those list a thread's own children, and a child whose
+    thread is exiting (serve's request thread, which started a container) can be in no list
+    for a moment. A process's parent in its stat is the parent process, whichever thread forked
+    it."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # "PID (COMM) STATE PPID ...": COMM may hold spaces and parentheses.
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            continue
+        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
     found, frontier = set(), [pid]
     while frontier:
-        parent = frontier.pop()
-        for task in Path(f"/proc/{parent}/task").glob("*"):
-            try:
-                children = (task / "children").read_text().split()
-            except FileNotFoundError:
-                continue
-            for child in map(int, children):
-                if child not in found:
-                    found.add(child)
-                    frontier.append(child)
+        for child in parents.get(frontier.pop(), []):
+            if child not in found:
+                found.add(child)
+                frontier.append(child)
     return found
 
 
