@@ -4,8 +4,8 @@ What a colleague (or the next CI job) gets from a shared cache that one build ha
 
 1. clone A (a copy of your working tree) runs `./pants package test check ::` with a local store
    of its own (cold) and the remote cache read-write, filling BuildGrid;
-2. clone B (another copy, at a different path and depth) runs the same goals with a local store of
-   its own, `--no-local-cache` and the remote cache read-only.
+2. clone B (another copy, at a different path and depth, with another PATH) runs the same goals
+   with a local store of its own, `--no-local-cache` and the remote cache read-only.
 
 It fails unless, by Pants' own counters (`--stats-log`), at least `--min-hit-rate` of clone B's
 cacheable process executions were remote hits, and B's zips are byte-identical to A's. It prints
@@ -135,6 +135,9 @@ def main() -> None:
             clone_b.mkdir(parents=True)
             copy_working_tree(repo, clone_b)
             env = pants_env(address, scratch / "b" / "store")
+            # A colleague's PATH is not yours (~/.local/bin, a virtualenv, a pyenv shim's
+            # directories first): pants.toml's [pex] PATH keeps it out of every cache key.
+            env["PATH"] = os.pathsep.join([str(scratch / "b" / "bin"), env.get("PATH", "")])
             flags = ["--no-local-cache", "--no-remote-cache-write"]
             flags += ["--level=debug"] if args.debug_log else []
             warm, output = build(clone_b, env, *flags)
