@@ -272,6 +272,7 @@ def wrap_python_client(venv: Path) -> None:
         "#!/bin/sh\n"
         'echo "python client, native=${_PANTS_SERVER_EXE:+yes}, args: $*" >&2\n'
         'echo "parallelism: ${PANTS_PROCESS_EXECUTION_LOCAL_PARALLELISM:-unset}" >&2\n'
+        'echo "pythonpath: ${PYTHONPATH-unset}" >&2\n'
         f'[ -z "${{{CLIENT_PROBE}:-}}" ] || exit 0\n'
         f'exec "{real}" "$@"\n'
     )
@@ -471,6 +472,15 @@ def test_runs_twice_as_many_processes_as_cores_unless_told(
     told = launches.first.probe("--version", PANTS_PROCESS_EXECUTION_LOCAL_PARALLELISM="3", **env)
     assert told.returncode == 0, told.stderr
     assert "parallelism: 3\n" in told.stderr
+
+
+def test_keeps_a_pythonpath_meant_for_your_code_from_pants(
+    launches: Launches, installed: Path
+) -> None:
+    env = {"XDG_CACHE_HOME": str(launches.xdg_cache_home)}
+    probe = launches.first.probe("--version", PYTHONPATH="src/python", **env)
+    assert probe.returncode == 0, probe.stderr
+    assert "pythonpath: unset\n" in probe.stderr
 
 
 def test_waits_on_a_lock_a_live_run_holds_and_takes_over_one_a_dead_run_left(
