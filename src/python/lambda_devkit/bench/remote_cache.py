@@ -136,7 +136,8 @@ def main() -> None:
             copy_working_tree(repo, clone_b)
             env = pants_env(address, scratch / "b" / "store")
             # A colleague's PATH is not yours (~/.local/bin, a virtualenv, a pyenv shim's
-            # directories first): pants.toml's [pex] PATH keeps it out of every cache key.
+            # directories first): pants.toml's fixed [pex] PATH and pants.remote-cache.toml's
+            # interpreter search path keep it out of every cache key.
             env["PATH"] = os.pathsep.join([str(scratch / "b" / "bin"), env.get("PATH", "")])
             flags = ["--no-local-cache", "--no-remote-cache-write"]
             flags += ["--level=debug"] if args.debug_log else []
