@@ -4,8 +4,7 @@ The commands are read from the Markdown itself, so a page cannot drift from what
 fenced block of each section below, as one bash script (`set -euo pipefail`) at the copy's
 root, in the order a reader meets them:
 
-- README.md: "Quick start", "Adding a function", "Removing a function" (the function just
-  added), "Deploy" (the rehearsal);
+- README.md: "Quick start", "Deploy" (the rehearsal);
 - docs/forking.md: each step of "Step by step", and after each step that changed the tree,
   the page's check (the block marked `check`), then a commit, as the guide says.
 
@@ -178,7 +177,7 @@ class Step:
 
 README = "README.md"
 FORKING = "docs/forking.md"
-README_STEPS = ["Quick start", "Adding a function", "Removing a function", "Deploy"]
+README_STEPS = ["Quick start", "Deploy"]
 FORKING_STEPS = "Step by step"
 
 

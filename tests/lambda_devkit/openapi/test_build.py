@@ -55,7 +55,7 @@ def test_title_version_and_route_names_are_the_declaration_s() -> None:
 def test_a_template_route_the_api_does_not_declare_is_refused() -> None:
     changed = template()
     # Whichever function the template deploys first, and a path no function is named for (a
-    # reader following the README adds `subtract`).
+    # reader following the forking guide adds `create_order` at `/orders`).
     function = service_spec.functions(changed)[0]
     events = changed["Resources"][function.resource]["Properties"]["Events"]
     events["Undeclared"] = {
