@@ -29,11 +29,9 @@ SERVICE_ARTIFACTS = (
 )
 
 # The environment of the in-repo plugins' tests, whose rule runners find interpreters (pyenv,
-# then PATH) and the pex tool in ./pants' cache (pants-plugins/plugin_testing.py). A fixed PATH,
-# not the caller's: it is part of each test's cache key, and a caller's PATH varies for nothing
-# (a pyenv shim prepends its own directories), which made a shared cache miss these tests.
+# then PATH) and the pex tool in ./pants' cache (pants-plugins/plugin_testing.py). Their PATH is
+# every pex process's, pants.toml's [pex].executable_search_paths: fixed, not the caller's.
 PLUGIN_TESTS_ENV = (
-    "PATH=/usr/local/bin:/usr/bin:/bin",
     "PYENV_ROOT",
     "HOME",
     "XDG_CACHE_HOME",
