@@ -302,8 +302,10 @@ def main() -> None:
     # pantsd are stopped on the way out.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     with scratch(args.keep) as root:
-        print(f"a scratch copy of {repo} at {root}", flush=True)
         scratch_copy(repo, root)
+        # After the copy: a caller running the walk beside other work (.ci/run) waits for this
+        # line before changing the tree.
+        print(f"copied {repo} to {root}", flush=True)
         started = time.monotonic()
         try:
             walk(steps, root, pants_env())
