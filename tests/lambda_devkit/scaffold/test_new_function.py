@@ -30,7 +30,7 @@ from lambda_devkit.scaffold.new_function import (
 from lambda_devkit.scaffold.remove_function import remove_function
 from lambda_devkit.testing.tree import (
     drift,
-    lint,
+    new_functions,
     prelude_source_functions,
     scratch_copy,
 )
@@ -39,17 +39,7 @@ TEMPLATE = sam.TEMPLATE
 PRELUDE = prelude.PRELUDE
 
 
-def fresh(stem: str) -> str:
-    """A name no function has, nor route uses, even after someone generated `stem` for real."""
-    taken = {f.name for f in service_spec.functions()}
-    taken |= {r.path.strip("/") for f in service_spec.functions() for r in f.routes}
-    return next(n for n in (stem, *(f"{stem}{i}" for i in range(1, 100))) if n not in taken)
-
-
-NEW = [
-    NewFunction(name, method, f"/{name}")
-    for name, method in ((fresh("scaffold_post"), "POST"), (fresh("scaffold_get"), "GET"))
-]
+NEW = new_functions()
 
 
 @pytest.fixture(scope="module")
@@ -140,10 +130,6 @@ def test_each_new_function_is_alarmed_dashboarded_traced_and_named_in_its_metric
         )
 
 
-def test_cfn_lint_reports_nothing_on_the_generated_template(generated: Path) -> None:
-    assert lint(generated) == []
-
-
 def test_pants_packages_each_new_function_for_the_tests(generated: Path) -> None:
     assert prelude_source_functions(generated) == sorted(
         [*prelude_source_functions(Path()), *(new.name for new in NEW)]
@@ -204,7 +190,7 @@ def test_a_reformatted_and_reordered_template_is_edited_as_well(
         )
     }
     # The very template the scaffold writes into the file as formatted: the one cfn-lint
-    # passes above (a second lint would take seconds to say the same).
+    # passes in test_template_lint.py (a second lint would take seconds to say the same).
     assert after == sam.load(generated / TEMPLATE)
     for new in NEW:
         remove_function(root, new.name)

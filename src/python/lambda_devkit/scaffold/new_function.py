@@ -56,7 +56,7 @@ PRELUDE = prelude.PRELUDE
 NAME = re.compile(r"[a-z][a-z0-9_]{0,19}")
 PATH = re.compile(r"(/[a-z0-9_-]+)+")
 
-__all__ = ["NewFunction", "Refused", "add_function", "main"]
+__all__ = ["NewFunction", "Refused", "add_function", "main", "template_with"]
 
 
 class _Template(string.Template):
@@ -138,6 +138,11 @@ def resources_block(new: NewFunction, where: Layout) -> str:
     return "\n".join(lines)
 
 
+def template_with(text: str, new: NewFunction, where: Layout) -> str:
+    """The template's text with `new`'s resources appended under Resources."""
+    return append_resources(text, resources_block(new, where))
+
+
 def check(root: Path, new: NewFunction, template: dict[str, Any], where: Layout) -> None:
     if not NAME.fullmatch(new.name) or keyword.iskeyword(new.name):
         raise Refused(
@@ -193,7 +198,7 @@ def add_function(root: Path, new: NewFunction) -> list[Path]:
     try:
         check(root, new, template, where)
         names = prelude.functions(root)
-        edited = append_resources(text, resources_block(new, where))
+        edited = template_with(text, new, where)
         declared = api_edit.add_route(
             (root / where.declaration).read_text(),
             render("route.py.tmpl", values),

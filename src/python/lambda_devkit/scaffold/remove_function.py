@@ -22,6 +22,7 @@ import re
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 from lambda_devkit import docs_tables, service_spec
 from lambda_devkit import template as sam
@@ -44,7 +45,7 @@ PRELUDE = prelude.PRELUDE
 # Where other code could import a function from: everything Python of the tree but its own.
 SEARCHED = ("src", "tests", "pants-plugins")
 
-__all__ = ["Refused", "main", "remove_function"]
+__all__ = ["Refused", "main", "remove_function", "template_without"]
 
 
 def importers(root: Path, module: str, own: list[Path], event: str | None = None) -> list[Path]:
@@ -62,6 +63,15 @@ def importers(root: Path, module: str, own: list[Path], event: str | None = None
             if imports.search(text) or (event and top == "tests" and loads.search(text)):
                 found.append(path.relative_to(root))
     return found
+
+
+def template_without(text: str, template: dict[str, Any], resource: str) -> tuple[str, list[Entry]]:
+    """The template's text without the function `resource` and what only it uses or what refers
+    to it, and the entries removed. Raises EditRefused for a resource it cannot take apart."""
+    entries = sorted(
+        owned_by(template, resource, keep_types=[sam.FUNCTION]), key=lambda e: (e[0], e[1])
+    )
+    return remove_entries(text, entries), entries
 
 
 def remove_function(root: Path, name: str) -> tuple[list[Path], list[Entry]]:
@@ -98,11 +108,7 @@ def remove_function(root: Path, name: str) -> tuple[list[Path], list[Entry]]:
         raise Refused(f"{package} is still used. {'; '.join(reasons)}; then run this again")
     try:
         names = prelude.functions(root)
-        entries = sorted(
-            owned_by(template, function.resource, keep_types=[sam.FUNCTION]),
-            key=lambda e: (e[0], e[1]),
-        )
-        edited = remove_entries(text, entries)
+        edited, entries = template_without(text, template, function.resource)
         api_source = (root / where.declaration).read_text()
         for route in function.routes:
             api_source = api_edit.remove_route(api_source, route.method, route.path)

@@ -14,7 +14,23 @@ from lambda_devkit import service_spec
 from lambda_devkit import template as sam
 from lambda_devkit.scaffold import api_edit, prelude
 from lambda_devkit.scaffold.layout import layout
+from lambda_devkit.scaffold.new_function import NewFunction
 from lambda_devkit.scaffold.remove_function import importers
+
+
+def fresh(stem: str) -> str:
+    """A name no function has, nor route uses, even after someone generated `stem` for real."""
+    taken = {f.name for f in service_spec.functions()}
+    taken |= {r.path.strip("/") for f in service_spec.functions() for r in f.routes}
+    return next(n for n in (stem, *(f"{stem}{i}" for i in range(1, 100))) if n not in taken)
+
+
+def new_functions() -> list[NewFunction]:
+    """What the scaffold's tests add: a POST and a GET, each on a route of its own name."""
+    return [
+        NewFunction(name, method, f"/{name}")
+        for name, method in ((fresh("scaffold_post"), "POST"), (fresh("scaffold_get"), "GET"))
+    ]
 
 
 def copied() -> list[str]:
