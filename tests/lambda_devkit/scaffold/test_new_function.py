@@ -1,10 +1,10 @@
 """The function generator, run into a scratch copy of the repo: every file it touches is right.
 
-What it writes must be what the repo's own checks accept: the template parses, cfn-lint is
-clean, the new function is in the template and the Pants list as the others are, and its
-handler has the frame of every existing handler. It must work on any valid formatting of the
-template and the prelude. (That the generated unit tests pass against the shared code is
-test_fork.py's, which runs them.)
+What it writes must be what the repo's own checks accept: the template parses, the new
+function is in the template and the Pants list as the others are, and its handler has the
+frame of every existing handler. It must work on any valid formatting of the template and the
+prelude. (That cfn-lint passes the template it writes is test_template_lint.py's; that the
+generated unit tests pass against the shared code is test_fork.py's, which runs them.)
 """
 
 from __future__ import annotations
