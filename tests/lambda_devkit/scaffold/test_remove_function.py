@@ -20,11 +20,13 @@ from lambda_devkit.scaffold.layout import layout
 from lambda_devkit.scaffold.new_function import NewFunction, add_function
 from lambda_devkit.scaffold.remove_function import Refused, main, remove_function
 from lambda_devkit.testing.tree import (
+    alarm_watching,
     drift,
     imported,
     mentions,
     scratch_copy,
     traces,
+    with_resources,
     without_importers,
 )
 
@@ -43,34 +45,12 @@ def files(root: Path) -> dict[Path, bytes]:
     return {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
-def with_resources(root: Path, block: str) -> None:
-    """Appends `block` (resources, 2-space indented under Resources) to the template's text."""
-    text = (root / TEMPLATE).read_text()
-    start = text.index("\nOutputs:")
-    (root / TEMPLATE).write_text(text[:start] + "\n" + block.rstrip() + "\n" + text[start:])
-
-
 def test_the_function_goes_with_what_only_it_uses_and_what_refers_to_it(tmp_path: Path) -> None:
     root = scratch_copy(tmp_path)
     without_importers(root, REMOVED)
     function = service_spec.function(REMOVED)
     # Named after nothing: found because it refers to the function, not by its name.
-    with_resources(
-        root,
-        f"""
-  ErrorsWatch:
-    Type: AWS::CloudWatch::Alarm
-    Properties:
-      Namespace: AWS/Lambda
-      MetricName: Errors
-      Dimensions: [{{Name: FunctionName, Value: !Ref {function.resource}}}]
-      Statistic: Sum
-      Period: 60
-      EvaluationPeriods: 1
-      Threshold: 1
-      ComparisonOperator: GreaterThanOrEqualToThreshold
-""",
-    )
+    with_resources(root, alarm_watching(function.resource))
     before = sam.load(root / TEMPLATE)
     changed, entries = remove_function(root, REMOVED)
     after = sam.load(root / TEMPLATE)

@@ -16,7 +16,7 @@ from lambda_devkit import template as sam
 from lambda_devkit.scaffold.layout import layout, load_template
 from lambda_devkit.scaffold.new_function import NewFunction, template_with
 from lambda_devkit.scaffold.remove_function import template_without
-from lambda_devkit.testing.tree import lint, new_functions
+from lambda_devkit.testing.tree import alarm_watching, lint, new_functions, with_resources
 
 
 def template_copy(root: Path) -> Path:
@@ -42,18 +42,18 @@ def test_new_functions_beside_the_examples_lint_clean(tmp_path: Path) -> None:
 
 
 def test_every_example_removed_then_a_get_and_a_post_added_lint_clean(tmp_path: Path) -> None:
-    # A fork's template (test_fork.py makes that tree with the commands and runs its tests).
+    # A fork's template (test_fork.py makes that tree with the commands and runs its tests),
+    # with an alarm added by hand on the first example, which must go with it.
     root = template_copy(tmp_path)
     *examples, kept = service_spec.functions(sam.load(root / sam.TEMPLATE))
+    with_resources(root, alarm_watching(examples[0].resource))
     for function in examples:
         text, template = load_template(root)
         edited, _ = template_without(text, template, function.resource)
         (root / sam.TEMPLATE).write_text(edited)
     add(root, NewFunction("report", "POST", "/report"))
     add(root, NewFunction("status", "GET", "/status"))
-    assert [f.name for f in service_spec.functions(sam.load(root / sam.TEMPLATE))] == [
-        kept.name,
-        "report",
-        "status",
-    ]
+    after = sam.load(root / sam.TEMPLATE)
+    assert [f.name for f in service_spec.functions(after)] == [kept.name, "report", "status"]
+    assert "ErrorsWatch" not in after["Resources"]
     assert lint(root) == []

@@ -33,6 +33,31 @@ def new_functions() -> list[NewFunction]:
     ]
 
 
+def alarm_watching(resource: str) -> str:
+    """A template resource, ErrorsWatch, that names no function but refers to `resource`: an
+    alarm a team added by hand. The removal command must find it by that reference."""
+    return f"""
+  ErrorsWatch:
+    Type: AWS::CloudWatch::Alarm
+    Properties:
+      Namespace: AWS/Lambda
+      MetricName: Errors
+      Dimensions: [{{Name: FunctionName, Value: !Ref {resource}}}]
+      Statistic: Sum
+      Period: 60
+      EvaluationPeriods: 1
+      Threshold: 1
+      ComparisonOperator: GreaterThanOrEqualToThreshold
+"""
+
+
+def with_resources(root: Path, block: str) -> None:
+    """Appends `block` (resources, 2-space indented under Resources) to the template's text."""
+    text = (root / sam.TEMPLATE).read_text()
+    start = text.index("\nOutputs:")
+    (root / sam.TEMPLATE).write_text(text[:start] + "\n" + block.rstrip() + "\n" + text[start:])
+
+
 def copied() -> list[str]:
     """What the scaffold reads and writes, and what the functions' unit tests need to run: the
     service's code and tests (wherever the template says they are, conftest.py included), the
