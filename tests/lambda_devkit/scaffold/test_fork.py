@@ -18,9 +18,10 @@ import pytest
 from lambda_devkit import service_spec
 from lambda_devkit import template as sam
 from lambda_devkit.scaffold.layout import layout
-from lambda_devkit.scaffold.new_function import NewFunction, add_function
+from lambda_devkit.scaffold.new_function import add_function
 from lambda_devkit.scaffold.remove_function import remove_function
 from lambda_devkit.testing.tree import (
+    FORK_FUNCTIONS,
     drift,
     mentions,
     run_pytest,
@@ -50,9 +51,6 @@ def checked(root: Path) -> tuple[list[str], Counter[str]]:
     return problems, Counter(passed)
 
 
-GENERATED = [NewFunction("report", "POST", "/report"), NewFunction("status", "GET", "/status")]
-
-
 @pytest.fixture(scope="module")
 def forked(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The tree with every example calculation removed, then a GET and a POST function added."""
@@ -63,7 +61,7 @@ def forked(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name in EXAMPLES:
         without_importers(root, name)
         remove_function(root, name)
-    for new in GENERATED:
+    for new in FORK_FUNCTIONS:
         add_function(root, new)
     return root
 
@@ -73,7 +71,7 @@ def test_without_the_examples_the_post_and_get_scaffolds_give_a_green_tree(forke
     assert problems == []
     # The generated functions' own unit tests ran against the shared code: the POST template's
     # four and the GET template's three.
-    assert [passed[new.name] for new in GENERATED] == [4, 3], passed
+    assert [passed[new.name] for new in FORK_FUNCTIONS] == [4, 3], passed
     template = sam.load(forked / sam.TEMPLATE)
     kept = [str(r) for r in service_spec.function(KEPT).routes]
     assert sorted(str(r) for f in service_spec.functions(template) for r in f.routes) == sorted(

@@ -17,9 +17,10 @@ from lambda_devkit import template as sam
 from lambda_devkit.docs_tables import differences
 from lambda_devkit.scaffold import prelude
 from lambda_devkit.scaffold.layout import layout
-from lambda_devkit.scaffold.new_function import NewFunction, add_function
+from lambda_devkit.scaffold.new_function import add_function
 from lambda_devkit.scaffold.remove_function import Refused, main, remove_function
 from lambda_devkit.testing.tree import (
+    FORK_FUNCTIONS,
     alarm_watching,
     drift,
     imported,
@@ -140,8 +141,8 @@ def test_every_example_removed_then_a_get_and_a_post_added_leaves_no_drift(tmp_p
     for name in examples:
         without_importers(root, name)
         remove_function(root, name)
-    add_function(root, NewFunction("report", "POST", "/report"))
-    add_function(root, NewFunction("status", "GET", "/status"))
+    for new in FORK_FUNCTIONS:
+        add_function(root, new)
     assert drift(root) == []
 
 

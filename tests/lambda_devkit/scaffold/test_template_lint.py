@@ -16,7 +16,13 @@ from lambda_devkit import template as sam
 from lambda_devkit.scaffold.layout import layout, load_template
 from lambda_devkit.scaffold.new_function import NewFunction, template_with
 from lambda_devkit.scaffold.remove_function import template_without
-from lambda_devkit.testing.tree import alarm_watching, lint, new_functions, with_resources
+from lambda_devkit.testing.tree import (
+    FORK_FUNCTIONS,
+    alarm_watching,
+    lint,
+    new_functions,
+    with_resources,
+)
 
 
 def template_copy(root: Path) -> Path:
@@ -33,10 +39,11 @@ def add(root: Path, new: NewFunction) -> None:
 def test_new_functions_beside_the_examples_lint_clean(tmp_path: Path) -> None:
     # The template test_new_function.py's `generated` tree holds.
     root = template_copy(tmp_path)
-    for new in new_functions():
+    added = new_functions()
+    for new in added:
         add(root, new)
     assert {f.name for f in service_spec.functions(sam.load(root / sam.TEMPLATE))} >= {
-        new.name for new in new_functions()
+        new.name for new in added
     }
     assert lint(root) == []
 
@@ -51,9 +58,12 @@ def test_every_example_removed_then_a_get_and_a_post_added_lint_clean(tmp_path: 
         text, template = load_template(root)
         edited, _ = template_without(text, template, function.resource)
         (root / sam.TEMPLATE).write_text(edited)
-    add(root, NewFunction("report", "POST", "/report"))
-    add(root, NewFunction("status", "GET", "/status"))
+    for new in FORK_FUNCTIONS:
+        add(root, new)
     after = sam.load(root / sam.TEMPLATE)
-    assert [f.name for f in service_spec.functions(after)] == [kept.name, "report", "status"]
+    assert [f.name for f in service_spec.functions(after)] == [
+        kept.name,
+        *(new.name for new in FORK_FUNCTIONS),
+    ]
     assert "ErrorsWatch" not in after["Resources"]
     assert lint(root) == []

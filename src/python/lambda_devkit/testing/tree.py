@@ -33,6 +33,11 @@ def new_functions() -> list[NewFunction]:
     ]
 
 
+# What a fork adds once every example but one is gone (test_fork.py, test_remove_function.py,
+# test_template_lint.py): a POST and a GET.
+FORK_FUNCTIONS = [NewFunction("report", "POST", "/report"), NewFunction("status", "GET", "/status")]
+
+
 def alarm_watching(resource: str) -> str:
     """A template resource, ErrorsWatch, that names no function but refers to `resource`: an
     alarm a team added by hand. The removal command must find it by that reference."""
